@@ -1,0 +1,158 @@
+// PresenceStore: the live state of every monitored member of the base guild.
+//
+// Threading contract
+//  * Writer methods (apply*, begin_sync/end_sync, set_storage, seed_last_seen) must
+//    all be called from ONE logical thread at a time: in the server that is the
+//    "presence writer" strand owned by app/, onto which the gateway client, the
+//    storage layer and the bot post their work. The store does no locking of its
+//    own for writers beyond what readers need.
+//  * Reader methods (find, all, size, synced) may be called from any thread at
+//    any time. They never wait for the writer for longer than a shard lock held
+//    for one pointer copy, and they return immutable snapshots
+//    (std::shared_ptr<const UserView>) that stay valid and unchanged for as long
+//    as the caller holds them, whatever the writer does meanwhile.
+//  * The ChangeListener is called on the writer thread, synchronously, after the
+//    store has published the new snapshots; what it is told is already visible
+//    to readers (so a reader that sees an event can always find its data).
+//
+// Rendering: a user's JSON (API.md section 1) is rendered once, when the user's
+// data changes, and stored in the snapshot. The only per-read work is splicing
+// in the Spotify elapsed time, which depends on the moment of the read.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "presence/events.h"
+#include "presence/model.h"
+
+namespace lantern::presence {
+
+// A user's key-value pairs, ordered by key.
+using StoragePairs = std::map<std::string, std::string, std::less<>>;
+using StoragePairsPtr = std::shared_ptr<const StoragePairs>;
+
+// An immutable snapshot of one monitored member.
+class UserView {
+ public:
+  Snowflake id() const { return member_.user.id; }
+  const Member& member() const { return member_; }
+  const User& user() const { return member_.user; }
+  const Presence& presence() const { return presence_; }
+  std::optional<std::int64_t> last_seen_ms() const { return last_seen_ms_; }
+  const StoragePairs& storage() const;
+
+  // Appends the user data object of API.md section 1 to `out`. `now_ms` is the
+  // moment the response or event is produced (it fixes Spotify's elapsed time).
+  void append_json(std::string& out, std::int64_t now_ms) const;
+  std::string json(std::int64_t now_ms) const;
+
+  // Builds a snapshot and renders it. Used by the store; public for tests and
+  // tools that render a member without a store.
+  static std::shared_ptr<const UserView> make(Member member, Presence presence,
+                                              std::optional<std::int64_t> last_seen_ms,
+                                              StoragePairsPtr storage);
+
+ private:
+  UserView() = default;
+
+  Member member_;
+  Presence presence_;
+  std::optional<std::int64_t> last_seen_ms_;
+  StoragePairsPtr storage_;
+
+  // The rendered JSON split around the one time-dependent value: when the user
+  // listens to Spotify, json_ = head, then the elapsed time is written twice
+  // (start/current_human_readable) around `time_middle_`, then `time_tail_`.
+  std::string json_;
+  std::string time_middle_;
+  std::string time_tail_;
+  std::optional<std::int64_t> spotify_start_ms_;
+  std::int64_t spotify_length_s_ = 0;
+};
+
+using UserViewPtr = std::shared_ptr<const UserView>;
+
+// What changed, in the order it happened.
+struct Change {
+  enum class Kind : std::uint8_t {
+    kPresence,  // presence, profile or membership data of a member changed
+    kJoined,    // a new member (view set)
+    kLeft,      // a member left (view is null)
+    kStorage,   // the member's key-value pairs changed (view set)
+  };
+  Kind kind;
+  Snowflake user_id;
+  UserViewPtr view;
+};
+
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  // Called on the writer thread with every change of one applied event.
+  virtual void on_changes(std::span<const Change> changes) = 0;
+};
+
+// Persists last-seen moments (storage/ implements it). Called on the writer thread;
+// implementations must hand the work off instead of blocking.
+class LastSeenSink {
+ public:
+  virtual ~LastSeenSink() = default;
+  // `unix_ms` is the moment the member went offline, or nullopt when they came back.
+  virtual void last_seen_changed(Snowflake user_id, std::optional<std::int64_t> unix_ms) = 0;
+};
+
+class PresenceStore {
+ public:
+  // Events for guilds other than `base_guild_id` are ignored. `listener` and
+  // `last_seen` may be null; when set they must outlive the store.
+  PresenceStore(Snowflake base_guild_id, ChangeListener* listener, LastSeenSink* last_seen);
+  ~PresenceStore();
+
+  PresenceStore(const PresenceStore&) = delete;
+  PresenceStore& operator=(const PresenceStore&) = delete;
+
+  // ---- writer side -------------------------------------------------------
+
+  // A (re)synchronisation of the whole guild begins: every known member is
+  // marked unconfirmed. Members delivered by GUILD_CREATE / chunks until
+  // end_sync() are confirmed; end_sync() drops the unconfirmed ones (kLeft) and
+  // marks the store synced. Members whose data did not change produce no event.
+  void begin_sync();
+  void end_sync();
+
+  void apply(const GuildCreate& event);
+  void apply(const MembersChunk& event);
+  void apply(const MemberAdd& event);
+  void apply(const MemberUpdate& event);
+  void apply(const MemberRemove& event);
+  void apply(const PresenceUpdate& event);
+  void apply(const UserUpdate& event);
+
+  // Replaces the stored pairs of a user (member or not: pairs of non-members are
+  // kept so that they show as soon as the user joins). Emits kStorage for members.
+  void set_storage(Snowflake user_id, StoragePairsPtr pairs);
+
+  // Loads persisted last-seen moments at start (no events, no sink calls).
+  void seed_last_seen(Snowflake user_id, std::int64_t unix_ms);
+
+  // ---- reader side (any thread) ------------------------------------------
+
+  UserViewPtr find(Snowflake user_id) const;
+  // Every monitored member, ordered by id.
+  std::vector<UserViewPtr> all() const;
+  std::size_t size() const;
+  // True once the first full sync finished (and stays true across resyncs).
+  bool synced() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace lantern::presence
