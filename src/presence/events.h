@@ -28,6 +28,7 @@ struct PresenceEvent {
 // complete list arrives as MembersChunk events.
 struct GuildCreate {
   Snowflake guild_id = 0;
+  bool unavailable = false;  // outage notice {id, unavailable: true}: carries no data
   std::int64_t member_count = 0;
   bool large = false;
   std::vector<MemberEvent> members;

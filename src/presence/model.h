@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -129,6 +131,10 @@ struct Presence {
 
   bool operator==(const Presence&) const = default;
 };
+
+// A user's key-value pairs, ordered by key (storage/ owns them; the store shows them).
+using StoragePairs = std::map<std::string, std::string, std::less<>>;
+using StoragePairsPtr = std::shared_ptr<const StoragePairs>;
 
 // A member of the base guild.
 struct Member {

@@ -30,12 +30,9 @@
 
 #include "presence/events.h"
 #include "presence/model.h"
+#include "presence/render.h"
 
 namespace lantern::presence {
-
-// A user's key-value pairs, ordered by key.
-using StoragePairs = std::map<std::string, std::string, std::less<>>;
-using StoragePairsPtr = std::shared_ptr<const StoragePairs>;
 
 // An immutable snapshot of one monitored member.
 class UserView {
@@ -66,14 +63,9 @@ class UserView {
   std::optional<std::int64_t> last_seen_ms_;
   StoragePairsPtr storage_;
 
-  // The rendered JSON split around the one time-dependent value: when the user
-  // listens to Spotify, json_ = head, then the elapsed time is written twice
-  // (start/current_human_readable) around `time_middle_`, then `time_tail_`.
-  std::string json_;
-  std::string time_middle_;
-  std::string time_tail_;
-  std::optional<std::int64_t> spotify_start_ms_;
-  std::int64_t spotify_length_s_ = 0;
+  // The JSON rendered once at construction, split around the one
+  // time-dependent value (Spotify's elapsed time); see presence/render.h.
+  RenderedUser rendered_;
 };
 
 using UserViewPtr = std::shared_ptr<const UserView>;
