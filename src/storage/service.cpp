@@ -1,0 +1,455 @@
+#include "storage/service.h"
+
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "storage/kv_rules.h"
+#include "storage/sqlite_database.h"
+
+namespace lantern::storage {
+namespace {
+
+const StoragePairsPtr& empty_pairs() {
+  static const StoragePairsPtr empty = std::make_shared<const presence::StoragePairs>();
+  return empty;
+}
+
+WriteResult from_outcome(WriteOutcome outcome) {
+  switch (outcome) {
+    case WriteOutcome::kOk:
+      return {Status::kOk, {}};
+    case WriteOutcome::kNoStorage:
+      return {Status::kNoStorage, {}};
+    case WriteOutcome::kNotFound:
+      return {Status::kNotFound, {}};
+    case WriteOutcome::kFull:
+      return {Status::kFull, kErrorStorageFull};
+  }
+  return {Status::kError, {}};
+}
+
+// Runs a user callback; one that throws must not take the worker down.
+template <typename Callback, typename... Args>
+void invoke(const Callback& callback, Args&&... args) {
+  if (!callback) return;
+  try {
+    callback(std::forward<Args>(args)...);
+  } catch (const std::exception& e) {
+    spdlog::error("storage: a completion callback threw: {}", e.what());
+  } catch (...) {
+    spdlog::error("storage: a completion callback threw");
+  }
+}
+
+}  // namespace
+
+class Service::Impl {
+ public:
+  Impl(std::unique_ptr<Database> database, TokenCipher cipher, Options options)
+      : db_(std::move(database)), cipher_(std::move(cipher)), options_(options) {
+    worker_ = std::thread([this] { run(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_one();
+    worker_.join();
+  }
+
+  // Enqueues `task` unless the queue is full (or `force`: internal work that must
+  // not be refused). The task runs on the worker thread.
+  bool submit(std::function<void()> task, bool force = false) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return false;
+      if (!force && queue_.size() >= options_.queue_capacity) return false;
+      queue_.push_back(std::move(task));
+      last_seen_backoff_ = false;
+    }
+    wake_.notify_one();
+    return true;
+  }
+
+  void last_seen_changed(Snowflake user_id, std::optional<std::int64_t> unix_ms) {
+    {
+      std::lock_guard lock(mutex_);
+      pending_last_seen_[user_id] = unix_ms;
+      last_seen_backoff_ = false;
+    }
+    wake_.notify_one();
+  }
+
+  // ---- work, on the worker thread -------------------------------------------
+
+  void notify(Snowflake user_id) {
+    if (!listener_) return;
+    try {
+      auto pairs = db_->pairs(user_id);
+      invoke(listener_, user_id,
+             pairs ? std::make_shared<const presence::StoragePairs>(std::move(*pairs))
+                   : empty_pairs());
+    } catch (const DatabaseError& e) {
+      // The write itself committed; only the live view misses it until restart.
+      spdlog::error("storage: reading pairs of user {} after a write failed: {}", user_id,
+                    e.what());
+    }
+  }
+
+  WriteResult write(Snowflake user_id, const char* what,
+                    const std::function<WriteOutcome()>& operation) {
+    WriteResult result;
+    try {
+      result = from_outcome(operation());
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: {} for user {} failed: {}", what, user_id, e.what());
+      return {Status::kError, {}};
+    }
+    if (result.status == Status::kOk) notify(user_id);
+    return result;
+  }
+
+  std::unique_ptr<Database> db_;
+  TokenCipher cipher_;
+  Options options_;
+  ChangeListener listener_;
+
+ private:
+  void run() {
+    for (;;) {
+      std::function<void()> task;
+      std::unordered_map<Snowflake, std::optional<std::int64_t>> last_seen;
+      {
+        std::unique_lock lock(mutex_);
+        wake_.wait(lock, [this] {
+          return stopping_ || !queue_.empty() ||
+                 (!pending_last_seen_.empty() && !last_seen_backoff_);
+        });
+        last_seen.swap(pending_last_seen_);
+        if (!queue_.empty()) {
+          task = std::move(queue_.front());
+          queue_.pop_front();
+        } else if (last_seen.empty() && stopping_) {
+          return;
+        }
+      }
+      if (!last_seen.empty()) write_last_seen(std::move(last_seen));
+      if (task) task();
+    }
+  }
+
+  void write_last_seen(std::unordered_map<Snowflake, std::optional<std::int64_t>> changes) {
+    std::vector<std::pair<Snowflake, std::optional<std::int64_t>>> batch(changes.begin(),
+                                                                         changes.end());
+    try {
+      db_->set_last_seen(batch);
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: writing {} last-seen changes failed: {}", batch.size(), e.what());
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;  // nothing left to retry with; the error is logged
+      // Keep them for the next attempt unless a newer value arrived meanwhile, and
+      // retry only when other work arrives so that a broken disk does not spin here.
+      for (auto& [id, value] : changes) pending_last_seen_.try_emplace(id, value);
+      last_seen_backoff_ = true;
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<std::function<void()>> queue_;
+  std::unordered_map<Snowflake, std::optional<std::int64_t>> pending_last_seen_;
+  bool last_seen_backoff_ = false;  // the last flush failed; wait for other work
+  bool stopping_ = false;
+  std::thread worker_;
+};
+
+Service::Service(std::unique_ptr<Database> database, TokenCipher cipher, Options options)
+    : impl_(std::make_unique<Impl>(std::move(database), std::move(cipher), options)) {}
+
+Service::~Service() = default;
+
+void Service::set_change_listener(ChangeListener listener) {
+  // Installed through the queue so that the worker never reads it mid-assignment.
+  std::promise<void> installed;
+  auto future = installed.get_future();
+  if (impl_->submit(
+          [this, &listener, &installed] {
+            impl_->listener_ = std::move(listener);
+            installed.set_value();
+          },
+          true)) {
+    future.wait();
+  }
+}
+
+bool Service::create_or_replace_token(Snowflake user_id, TokenCallback done) {
+  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+    std::string token = generate_token(user_id);
+    try {
+      impl->db_->set_token(user_id, impl->cipher_.encrypt(token));
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: saving a new token for user {} failed: {}", user_id, e.what());
+      OPENSSL_cleanse(token.data(), token.size());
+      invoke(done, Status::kError, std::string());
+      return;
+    }
+    invoke(done, Status::kOk, std::move(token));
+  });
+}
+
+bool Service::get_token(Snowflake user_id, TokenCallback done) {
+  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+    std::optional<EncryptedToken> stored;
+    try {
+      stored = impl->db_->token(user_id);
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: reading the token of user {} failed: {}", user_id, e.what());
+      invoke(done, Status::kError, std::string());
+      return;
+    }
+    if (!stored) return invoke(done, Status::kNoStorage, std::string());
+    auto plain = impl->cipher_.decrypt(*stored);
+    if (!plain) {
+      spdlog::error("storage: the stored token of user {} does not decrypt", user_id);
+      return invoke(done, Status::kError, std::string());
+    }
+    invoke(done, Status::kOk, std::move(*plain));
+  });
+}
+
+bool Service::authenticate(Snowflake user_id, std::string presented, DoneCallback done) {
+  return impl_->submit(
+      [impl = impl_.get(), user_id, presented = std::move(presented), done = std::move(done)] {
+        std::optional<EncryptedToken> stored;
+        try {
+          stored = impl->db_->token(user_id);
+        } catch (const DatabaseError& e) {
+          spdlog::error("storage: reading the token of user {} failed: {}", user_id, e.what());
+          return invoke(done, Status::kError);
+        }
+        if (!stored) return invoke(done, Status::kNoStorage);
+        auto plain = impl->cipher_.decrypt(*stored);
+        if (!plain) {
+          spdlog::error("storage: the stored token of user {} does not decrypt", user_id);
+          return invoke(done, Status::kUnauthorized);
+        }
+        const bool ok = !presented.empty() && constant_time_equal(presented, *plain);
+        OPENSSL_cleanse(plain->data(), plain->size());
+        invoke(done, ok ? Status::kOk : Status::kUnauthorized);
+      });
+}
+
+bool Service::get_pairs(Snowflake user_id, PairsCallback done) {
+  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+    std::optional<presence::StoragePairs> pairs;
+    try {
+      pairs = impl->db_->pairs(user_id);
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: reading pairs of user {} failed: {}", user_id, e.what());
+      return invoke(done, Status::kError, StoragePairsPtr());
+    }
+    if (!pairs) return invoke(done, Status::kNoStorage, StoragePairsPtr());
+    invoke(done, Status::kOk, std::make_shared<const presence::StoragePairs>(std::move(*pairs)));
+  });
+}
+
+bool Service::get_value(Snowflake user_id, std::string key, ValueCallback done) {
+  if (validate_key(key)) {
+    return impl_->submit([done = std::move(done)] { invoke(done, Status::kInvalid, ""); });
+  }
+  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), done = std::move(done)] {
+    std::optional<std::string> value;
+    try {
+      value = impl->db_->value(user_id, key);
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: reading a value of user {} failed: {}", user_id, e.what());
+      return invoke(done, Status::kError, std::string());
+    }
+    if (!value) return invoke(done, Status::kNotFound, std::string());
+    invoke(done, Status::kOk, std::move(*value));
+  });
+}
+
+namespace {
+
+std::optional<WriteResult> check_pair(std::string_view key, const std::string* value) {
+  if (auto error = validate_key(key)) return WriteResult{Status::kInvalid, *error};
+  if (value) {
+    if (auto error = validate_value(*value)) return WriteResult{Status::kInvalid, *error};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+bool Service::put(Snowflake user_id, std::string key, std::string value, WriteCallback done) {
+  if (auto invalid = check_pair(key, &value)) {
+    return impl_->submit([r = *invalid, done = std::move(done)] { invoke(done, r); });
+  }
+  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), value = std::move(value),
+                        done = std::move(done)] {
+    invoke(done, impl->write(user_id, "put", [&] {
+      return impl->db_->put(user_id, key, value, PutMode::kUpsert);
+    }));
+  });
+}
+
+bool Service::patch(Snowflake user_id, std::string key, std::string value, WriteCallback done) {
+  if (auto invalid = check_pair(key, &value)) {
+    return impl_->submit([r = *invalid, done = std::move(done)] { invoke(done, r); });
+  }
+  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), value = std::move(value),
+                        done = std::move(done)] {
+    invoke(done, impl->write(user_id, "patch", [&] {
+      return impl->db_->put(user_id, key, value, PutMode::kOnlyExisting);
+    }));
+  });
+}
+
+bool Service::delete_key(Snowflake user_id, std::string key, WriteCallback done) {
+  if (auto invalid = check_pair(key, nullptr)) {
+    return impl_->submit([r = *invalid, done = std::move(done)] { invoke(done, r); });
+  }
+  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), done = std::move(done)] {
+    invoke(done, impl->write(user_id, "delete", [&] { return impl->db_->erase(user_id, key); }));
+  });
+}
+
+bool Service::clear_pairs(Snowflake user_id, WriteCallback done) {
+  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+    invoke(done, impl->write(user_id, "clear", [&] { return impl->db_->clear_pairs(user_id); }));
+  });
+}
+
+bool Service::reset(Snowflake user_id, WriteCallback done) {
+  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+    invoke(done, impl->write(user_id, "reset", [&] { return impl->db_->reset(user_id); }));
+  });
+}
+
+bool Service::load_all_last_seen(std::function<void(Status, LastSeenList)> done) {
+  return impl_->submit([impl = impl_.get(), done = std::move(done)] {
+    try {
+      auto list = impl->db_->all_last_seen();
+      invoke(done, Status::kOk, std::move(list));
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: loading last-seen moments failed: {}", e.what());
+      invoke(done, Status::kError, LastSeenList());
+    }
+  });
+}
+
+bool Service::load_all_pairs(std::function<void(Status, PairsList)> done) {
+  return impl_->submit([impl = impl_.get(), done = std::move(done)] {
+    PairsList list;
+    try {
+      for (auto& [id, pairs] : impl->db_->all_pairs()) {
+        list.emplace_back(id, std::make_shared<const presence::StoragePairs>(std::move(pairs)));
+      }
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: loading pairs failed: {}", e.what());
+      return invoke(done, Status::kError, PairsList());
+    }
+    invoke(done, Status::kOk, std::move(list));
+  });
+}
+
+bool Service::mark_left(Snowflake user_id, std::int64_t left_at_ms, DoneCallback done) {
+  return impl_->submit([impl = impl_.get(), user_id, left_at_ms, done = std::move(done)] {
+    try {
+      impl->db_->set_left(user_id, left_at_ms);
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: recording that user {} left failed: {}", user_id, e.what());
+      return invoke(done, Status::kError);
+    }
+    invoke(done, Status::kOk);
+  });
+}
+
+bool Service::mark_joined(Snowflake user_id, DoneCallback done) {
+  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+    try {
+      impl->db_->set_left(user_id, std::nullopt);
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: recording that user {} joined failed: {}", user_id, e.what());
+      return invoke(done, Status::kError);
+    }
+    invoke(done, Status::kOk);
+  });
+}
+
+bool Service::purge_expired(std::int64_t now_ms, std::function<void(Status, std::size_t)> done) {
+  return impl_->submit([impl = impl_.get(), now_ms, done = std::move(done)] {
+    std::vector<Snowflake> purged;
+    try {
+      purged = impl->db_->purge_left_before(now_ms - impl->options_.retention_ms);
+    } catch (const DatabaseError& e) {
+      spdlog::error("storage: purging expired storage failed: {}", e.what());
+      return invoke(done, Status::kError, std::size_t{0});
+    }
+    if (!purged.empty()) {
+      spdlog::info("storage: purged the data of {} users who left more than the retention ago",
+                   purged.size());
+    }
+    if (impl->listener_) {
+      for (Snowflake id : purged) invoke(impl->listener_, id, empty_pairs());
+    }
+    invoke(done, Status::kOk, purged.size());
+  });
+}
+
+void Service::last_seen_changed(Snowflake user_id, std::optional<std::int64_t> unix_ms) {
+  impl_->last_seen_changed(user_id, unix_ms);
+}
+
+void Service::flush() {
+  std::promise<void> done;
+  auto future = done.get_future();
+  if (impl_->submit([&done] { done.set_value(); }, true)) future.wait();
+}
+
+// ---- opening -------------------------------------------------------------------
+
+std::optional<std::string> verify_secret(Database& database, const TokenCipher& cipher) {
+  std::optional<std::pair<Snowflake, EncryptedToken>> sample;
+  try {
+    sample = database.any_token();
+  } catch (const DatabaseError& e) {
+    return std::string("cannot read the stored tokens: ") + e.what();
+  }
+  if (!sample) return std::nullopt;
+  auto plain = cipher.decrypt(sample->second);
+  if (!plain) {
+    return "KV_TOKEN_ENCRYPTION_SECRET does not decrypt the stored tokens (tried the token of "
+           "user " +
+           to_string(sample->first) +
+           "); it is not the secret they were written with. Start with the original secret, "
+           "or every token check would fail.";
+  }
+  OPENSSL_cleanse(plain->data(), plain->size());
+  return std::nullopt;
+}
+
+OpenServiceResult open_service(const StorageConfig& config) {
+  auto cipher = TokenCipher::from_hex_secret(config.secret_hex);
+  if (!cipher) {
+    return {nullptr,
+            "KV_TOKEN_ENCRYPTION_SECRET must be 64 hexadecimal characters (a 32-byte key)."};
+  }
+  auto opened = open_sqlite_database({config.sqlite_path, config.busy_timeout_ms});
+  if (!opened.database) return {nullptr, std::move(opened.error)};
+  if (auto error = verify_secret(*opened.database, *cipher)) return {nullptr, std::move(*error)};
+  return {std::make_unique<Service>(std::move(opened.database), std::move(*cipher), config.service),
+          {}};
+}
+
+}  // namespace lantern::storage
