@@ -1,1 +1,5 @@
-int main() { return 0; }
+#include "app/cli.h"
+
+int main(int argc, char** argv) {
+  return lantern::app::run_cli(argc, argv);
+}

@@ -1,0 +1,26 @@
+// The subcommands of `lantern`, each a function from configuration to exit status.
+#pragma once
+
+#include <cstdint>
+
+#include "app/config.h"
+
+namespace lantern::app {
+
+int run_serve(Config config);
+
+struct DemoOptions {
+  std::uint16_t port = 8000;
+  int members = 200;
+  int change_interval_ms = 3000;
+};
+int run_demo(Config config, const DemoOptions& options);
+
+struct SimOptions {
+  std::uint16_t port = 0;
+  int members = 200;
+  double updates_per_second = 0;
+};
+int run_sim(const Config& config, const SimOptions& options);
+
+}  // namespace lantern::app
