@@ -8,7 +8,8 @@
 // or the `import-mongo` command). Implementations need no locking of their own.
 //
 // Durability: every mutating method is one transaction; when it returns, the change
-// is committed and durable (the SQLite implementation runs synchronous=FULL).
+// is committed and durable (the SQLite implementation runs synchronous=FULL),
+// except inside a batch (begin_batch), where durability comes with commit_batch.
 //
 // Errors: a failure of the database itself (I/O error, disk full, corruption, lock
 // timeout) throws DatabaseError, and the transaction is rolled back, so nothing is
@@ -105,6 +106,18 @@ class Database {
   // Deletes everything of the users whose departure is before `cutoff_ms`; returns
   // their ids.
   virtual std::vector<Snowflake> purge_left_before(std::int64_t cutoff_ms) = 0;
+
+  // ---- group commit --------------------------------------------------------
+
+  // Between begin_batch() and commit_batch() every mutating method applies inside
+  // one outer transaction: it still succeeds or fails as a whole on its own (a
+  // failed method undoes only its changes), but nothing is durable before
+  // commit_batch() returns. If commit_batch() throws, nothing of the batch was
+  // applied. rollback_batch() discards the batch and never throws. One fsync per
+  // batch instead of per write is what lets a single writer keep up.
+  virtual void begin_batch() = 0;
+  virtual void commit_batch() = 0;
+  virtual void rollback_batch() noexcept = 0;
 
   // ---- import ------------------------------------------------------------
 

@@ -48,10 +48,25 @@ void invoke(const Callback& callback, Args&&... args) {
   }
 }
 
+// Completion work (callbacks, listener notifications) collected while operations
+// run, and released only once their transaction has committed.
+using Completions = std::vector<std::function<void()>>;
+// An operation: database work on the worker thread that appends its completions.
+// It may run twice (see run_batch), so it copies rather than moves what it captured.
+using Task = std::function<void(Completions&)>;
+
+template <typename Callback, typename... Args>
+void later(Completions& out, const Callback& callback, Args... args) {
+  out.push_back([callback, args...]() mutable { invoke(callback, std::move(args)...); });
+}
+
 }  // namespace
 
 class Service::Impl {
  public:
+  // Operations committed together at most; bounds the latency one batch adds.
+  static constexpr std::size_t kMaxBatch = 256;
+
   Impl(std::unique_ptr<Database> database, TokenCipher cipher, Options options)
       : db_(std::move(database)), cipher_(std::move(cipher)), options_(options) {
     worker_ = std::thread([this] { run(); });
@@ -67,8 +82,8 @@ class Service::Impl {
   }
 
   // Enqueues `task` unless the queue is full (or `force`: internal work that must
-  // not be refused). The task runs on the worker thread.
-  bool submit(std::function<void()> task, bool force = false) {
+  // not be refused).
+  bool submit(Task task, bool force = false) {
     {
       std::lock_guard lock(mutex_);
       if (stopping_) return false;
@@ -89,33 +104,38 @@ class Service::Impl {
     wake_.notify_one();
   }
 
-  // ---- work, on the worker thread -------------------------------------------
+  // ---- helpers for operations, on the worker thread --------------------------
 
-  void notify(Snowflake user_id) {
+  // Queues the listener call with the user's pairs as they are now (inside the
+  // operation's transaction, so exactly what the commit will make durable).
+  void notify(Snowflake user_id, Completions& out) {
     if (!listener_) return;
+    std::optional<presence::StoragePairs> pairs;
     try {
-      auto pairs = db_->pairs(user_id);
-      invoke(listener_, user_id,
-             pairs ? std::make_shared<const presence::StoragePairs>(std::move(*pairs))
-                   : empty_pairs());
+      pairs = db_->pairs(user_id);
     } catch (const DatabaseError& e) {
-      // The write itself committed; only the live view misses it until restart.
+      // The write itself is fine; only the live view misses it until a restart.
       spdlog::error("storage: reading pairs of user {} after a write failed: {}", user_id,
                     e.what());
+      return;
     }
+    StoragePairsPtr ptr =
+        pairs ? std::make_shared<const presence::StoragePairs>(std::move(*pairs)) : empty_pairs();
+    later(out, listener_, user_id, std::move(ptr));
   }
 
-  WriteResult write(Snowflake user_id, const char* what,
-                    const std::function<WriteOutcome()>& operation) {
+  void write(Snowflake user_id, const char* what, const std::function<WriteOutcome()>& operation,
+             const WriteCallback& done, Completions& out) {
     WriteResult result;
     try {
       result = from_outcome(operation());
     } catch (const DatabaseError& e) {
       spdlog::error("storage: {} for user {} failed: {}", what, user_id, e.what());
-      return {Status::kError, {}};
+      later(out, done, WriteResult{Status::kError, {}});
+      return;
     }
-    if (result.status == Status::kOk) notify(user_id);
-    return result;
+    if (result.status == Status::kOk) notify(user_id, out);
+    later(out, done, result);
   }
 
   std::unique_ptr<Database> db_;
@@ -126,7 +146,7 @@ class Service::Impl {
  private:
   void run() {
     for (;;) {
-      std::function<void()> task;
+      std::vector<Task> batch;
       std::unordered_map<Snowflake, std::optional<std::int64_t>> last_seen;
       {
         std::unique_lock lock(mutex_);
@@ -135,15 +155,44 @@ class Service::Impl {
                  (!pending_last_seen_.empty() && !last_seen_backoff_);
         });
         last_seen.swap(pending_last_seen_);
-        if (!queue_.empty()) {
-          task = std::move(queue_.front());
+        while (!queue_.empty() && batch.size() < kMaxBatch) {
+          batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
-        } else if (last_seen.empty() && stopping_) {
-          return;
         }
+        if (batch.empty() && last_seen.empty() && stopping_) return;
       }
       if (!last_seen.empty()) write_last_seen(std::move(last_seen));
-      if (task) task();
+      if (!batch.empty()) run_batch(batch);
+    }
+  }
+
+  // Group commit: the operations run in one transaction and their completions are
+  // released after its COMMIT. If the batch cannot commit, nothing of it was
+  // applied, and each operation runs again on its own so that only the ones that
+  // really fail report an error.
+  void run_batch(std::vector<Task>& tasks) {
+    if (tasks.size() > 1) {
+      Completions completions;
+      bool committed = false;
+      try {
+        db_->begin_batch();
+        for (auto& task : tasks) task(completions);
+        db_->commit_batch();
+        committed = true;
+      } catch (const DatabaseError& e) {
+        db_->rollback_batch();
+        spdlog::warn("storage: group commit of {} operations failed ({}); retrying one by one",
+                     tasks.size(), e.what());
+      }
+      if (committed) {
+        for (auto& completion : completions) completion();
+        return;
+      }
+    }
+    for (auto& task : tasks) {
+      Completions completions;
+      task(completions);
+      for (auto& completion : completions) completion();
     }
   }
 
@@ -165,7 +214,7 @@ class Service::Impl {
 
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::deque<std::function<void()>> queue_;
+  std::deque<Task> queue_;
   std::unordered_map<Snowflake, std::optional<std::int64_t>> pending_last_seen_;
   bool last_seen_backoff_ = false;  // the last flush failed; wait for other work
   bool stopping_ = false;
@@ -178,13 +227,14 @@ Service::Service(std::unique_ptr<Database> database, TokenCipher cipher, Options
 Service::~Service() = default;
 
 void Service::set_change_listener(ChangeListener listener) {
-  // Installed through the queue so that the worker never reads it mid-assignment.
+  // Installed by the worker itself so that it never reads it mid-assignment.
   std::promise<void> installed;
   auto future = installed.get_future();
+  auto shared = std::make_shared<ChangeListener>(std::move(listener));
   if (impl_->submit(
-          [this, &listener, &installed] {
-            impl_->listener_ = std::move(listener);
-            installed.set_value();
+          [impl = impl_.get(), shared, &installed](Completions& out) {
+            impl->listener_ = *shared;
+            out.push_back([&installed] { installed.set_value(); });
           },
           true)) {
     future.wait();
@@ -192,90 +242,90 @@ void Service::set_change_listener(ChangeListener listener) {
 }
 
 bool Service::create_or_replace_token(Snowflake user_id, TokenCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
     std::string token = generate_token(user_id);
     try {
       impl->db_->set_token(user_id, impl->cipher_.encrypt(token));
     } catch (const DatabaseError& e) {
       spdlog::error("storage: saving a new token for user {} failed: {}", user_id, e.what());
       OPENSSL_cleanse(token.data(), token.size());
-      invoke(done, Status::kError, std::string());
-      return;
+      return later(out, done, Status::kError, std::string());
     }
-    invoke(done, Status::kOk, std::move(token));
+    later(out, done, Status::kOk, std::move(token));
   });
 }
 
 bool Service::get_token(Snowflake user_id, TokenCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
     std::optional<EncryptedToken> stored;
     try {
       stored = impl->db_->token(user_id);
     } catch (const DatabaseError& e) {
       spdlog::error("storage: reading the token of user {} failed: {}", user_id, e.what());
-      invoke(done, Status::kError, std::string());
-      return;
+      return later(out, done, Status::kError, std::string());
     }
-    if (!stored) return invoke(done, Status::kNoStorage, std::string());
+    if (!stored) return later(out, done, Status::kNoStorage, std::string());
     auto plain = impl->cipher_.decrypt(*stored);
     if (!plain) {
       spdlog::error("storage: the stored token of user {} does not decrypt", user_id);
-      return invoke(done, Status::kError, std::string());
+      return later(out, done, Status::kError, std::string());
     }
-    invoke(done, Status::kOk, std::move(*plain));
+    later(out, done, Status::kOk, std::move(*plain));
   });
 }
 
 bool Service::authenticate(Snowflake user_id, std::string presented, DoneCallback done) {
   return impl_->submit(
-      [impl = impl_.get(), user_id, presented = std::move(presented), done = std::move(done)] {
+      [impl = impl_.get(), user_id, presented = std::move(presented), done](Completions& out) {
         std::optional<EncryptedToken> stored;
         try {
           stored = impl->db_->token(user_id);
         } catch (const DatabaseError& e) {
           spdlog::error("storage: reading the token of user {} failed: {}", user_id, e.what());
-          return invoke(done, Status::kError);
+          return later(out, done, Status::kError);
         }
-        if (!stored) return invoke(done, Status::kNoStorage);
+        if (!stored) return later(out, done, Status::kNoStorage);
         auto plain = impl->cipher_.decrypt(*stored);
         if (!plain) {
           spdlog::error("storage: the stored token of user {} does not decrypt", user_id);
-          return invoke(done, Status::kUnauthorized);
+          return later(out, done, Status::kUnauthorized);
         }
         const bool ok = !presented.empty() && constant_time_equal(presented, *plain);
         OPENSSL_cleanse(plain->data(), plain->size());
-        invoke(done, ok ? Status::kOk : Status::kUnauthorized);
+        later(out, done, ok ? Status::kOk : Status::kUnauthorized);
       });
 }
 
 bool Service::get_pairs(Snowflake user_id, PairsCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
     std::optional<presence::StoragePairs> pairs;
     try {
       pairs = impl->db_->pairs(user_id);
     } catch (const DatabaseError& e) {
       spdlog::error("storage: reading pairs of user {} failed: {}", user_id, e.what());
-      return invoke(done, Status::kError, StoragePairsPtr());
+      return later(out, done, Status::kError, StoragePairsPtr());
     }
-    if (!pairs) return invoke(done, Status::kNoStorage, StoragePairsPtr());
-    invoke(done, Status::kOk, std::make_shared<const presence::StoragePairs>(std::move(*pairs)));
+    if (!pairs) return later(out, done, Status::kNoStorage, StoragePairsPtr());
+    later(out, done, Status::kOk,
+          StoragePairsPtr(std::make_shared<const presence::StoragePairs>(std::move(*pairs))));
   });
 }
 
 bool Service::get_value(Snowflake user_id, std::string key, ValueCallback done) {
   if (validate_key(key)) {
-    return impl_->submit([done = std::move(done)] { invoke(done, Status::kInvalid, ""); });
+    return impl_->submit(
+        [done](Completions& out) { later(out, done, Status::kInvalid, std::string()); });
   }
-  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), done](Completions& out) {
     std::optional<std::string> value;
     try {
       value = impl->db_->value(user_id, key);
     } catch (const DatabaseError& e) {
       spdlog::error("storage: reading a value of user {} failed: {}", user_id, e.what());
-      return invoke(done, Status::kError, std::string());
+      return later(out, done, Status::kError, std::string());
     }
-    if (!value) return invoke(done, Status::kNotFound, std::string());
-    invoke(done, Status::kOk, std::move(*value));
+    if (!value) return later(out, done, Status::kNotFound, std::string());
+    later(out, done, Status::kOk, std::move(*value));
   });
 }
 
@@ -293,63 +343,65 @@ std::optional<WriteResult> check_pair(std::string_view key, const std::string* v
 
 bool Service::put(Snowflake user_id, std::string key, std::string value, WriteCallback done) {
   if (auto invalid = check_pair(key, &value)) {
-    return impl_->submit([r = *invalid, done = std::move(done)] { invoke(done, r); });
+    return impl_->submit([r = *invalid, done](Completions& out) { later(out, done, r); });
   }
   return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), value = std::move(value),
-                        done = std::move(done)] {
-    invoke(done, impl->write(user_id, "put", [&] {
-      return impl->db_->put(user_id, key, value, PutMode::kUpsert);
-    }));
+                        done](Completions& out) {
+    impl->write(
+        user_id, "put", [&] { return impl->db_->put(user_id, key, value, PutMode::kUpsert); }, done,
+        out);
   });
 }
 
 bool Service::patch(Snowflake user_id, std::string key, std::string value, WriteCallback done) {
   if (auto invalid = check_pair(key, &value)) {
-    return impl_->submit([r = *invalid, done = std::move(done)] { invoke(done, r); });
+    return impl_->submit([r = *invalid, done](Completions& out) { later(out, done, r); });
   }
   return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), value = std::move(value),
-                        done = std::move(done)] {
-    invoke(done, impl->write(user_id, "patch", [&] {
-      return impl->db_->put(user_id, key, value, PutMode::kOnlyExisting);
-    }));
+                        done](Completions& out) {
+    impl->write(
+        user_id, "patch",
+        [&] { return impl->db_->put(user_id, key, value, PutMode::kOnlyExisting); }, done, out);
   });
 }
 
 bool Service::delete_key(Snowflake user_id, std::string key, WriteCallback done) {
   if (auto invalid = check_pair(key, nullptr)) {
-    return impl_->submit([r = *invalid, done = std::move(done)] { invoke(done, r); });
+    return impl_->submit([r = *invalid, done](Completions& out) { later(out, done, r); });
   }
-  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), done = std::move(done)] {
-    invoke(done, impl->write(user_id, "delete", [&] { return impl->db_->erase(user_id, key); }));
+  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), done](Completions& out) {
+    impl->write(
+        user_id, "delete", [&] { return impl->db_->erase(user_id, key); }, done, out);
   });
 }
 
 bool Service::clear_pairs(Snowflake user_id, WriteCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
-    invoke(done, impl->write(user_id, "clear", [&] { return impl->db_->clear_pairs(user_id); }));
+  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
+    impl->write(
+        user_id, "clear", [&] { return impl->db_->clear_pairs(user_id); }, done, out);
   });
 }
 
 bool Service::reset(Snowflake user_id, WriteCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
-    invoke(done, impl->write(user_id, "reset", [&] { return impl->db_->reset(user_id); }));
+  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
+    impl->write(
+        user_id, "reset", [&] { return impl->db_->reset(user_id); }, done, out);
   });
 }
 
 bool Service::load_all_last_seen(std::function<void(Status, LastSeenList)> done) {
-  return impl_->submit([impl = impl_.get(), done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), done](Completions& out) {
     try {
-      auto list = impl->db_->all_last_seen();
-      invoke(done, Status::kOk, std::move(list));
+      later(out, done, Status::kOk, impl->db_->all_last_seen());
     } catch (const DatabaseError& e) {
       spdlog::error("storage: loading last-seen moments failed: {}", e.what());
-      invoke(done, Status::kError, LastSeenList());
+      later(out, done, Status::kError, LastSeenList());
     }
   });
 }
 
 bool Service::load_all_pairs(std::function<void(Status, PairsList)> done) {
-  return impl_->submit([impl = impl_.get(), done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), done](Completions& out) {
     PairsList list;
     try {
       for (auto& [id, pairs] : impl->db_->all_pairs()) {
@@ -357,53 +409,56 @@ bool Service::load_all_pairs(std::function<void(Status, PairsList)> done) {
       }
     } catch (const DatabaseError& e) {
       spdlog::error("storage: loading pairs failed: {}", e.what());
-      return invoke(done, Status::kError, PairsList());
+      return later(out, done, Status::kError, PairsList());
     }
-    invoke(done, Status::kOk, std::move(list));
+    later(out, done, Status::kOk, std::move(list));
   });
 }
 
 bool Service::mark_left(Snowflake user_id, std::int64_t left_at_ms, DoneCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, left_at_ms, done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), user_id, left_at_ms, done](Completions& out) {
     try {
       impl->db_->set_left(user_id, left_at_ms);
     } catch (const DatabaseError& e) {
       spdlog::error("storage: recording that user {} left failed: {}", user_id, e.what());
-      return invoke(done, Status::kError);
+      return later(out, done, Status::kError);
     }
-    invoke(done, Status::kOk);
+    later(out, done, Status::kOk);
   });
 }
 
 bool Service::mark_joined(Snowflake user_id, DoneCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
     try {
       impl->db_->set_left(user_id, std::nullopt);
     } catch (const DatabaseError& e) {
       spdlog::error("storage: recording that user {} joined failed: {}", user_id, e.what());
-      return invoke(done, Status::kError);
+      return later(out, done, Status::kError);
     }
-    invoke(done, Status::kOk);
+    later(out, done, Status::kOk);
   });
 }
 
 bool Service::purge_expired(std::int64_t now_ms, std::function<void(Status, std::size_t)> done) {
-  return impl_->submit([impl = impl_.get(), now_ms, done = std::move(done)] {
+  return impl_->submit([impl = impl_.get(), now_ms, done](Completions& out) {
     std::vector<Snowflake> purged;
     try {
       purged = impl->db_->purge_left_before(now_ms - impl->options_.retention_ms);
     } catch (const DatabaseError& e) {
       spdlog::error("storage: purging expired storage failed: {}", e.what());
-      return invoke(done, Status::kError, std::size_t{0});
+      return later(out, done, Status::kError, std::size_t{0});
     }
     if (!purged.empty()) {
-      spdlog::info("storage: purged the data of {} users who left more than the retention ago",
-                   purged.size());
+      const std::size_t count = purged.size();
+      out.push_back([count] {
+        spdlog::info("storage: purged the data of {} users who left before the retention period",
+                     count);
+      });
     }
     if (impl->listener_) {
-      for (Snowflake id : purged) invoke(impl->listener_, id, empty_pairs());
+      for (Snowflake id : purged) later(out, impl->listener_, id, empty_pairs());
     }
-    invoke(done, Status::kOk, purged.size());
+    later(out, done, Status::kOk, purged.size());
   });
 }
 
@@ -414,7 +469,10 @@ void Service::last_seen_changed(Snowflake user_id, std::optional<std::int64_t> u
 void Service::flush() {
   std::promise<void> done;
   auto future = done.get_future();
-  if (impl_->submit([&done] { done.set_value(); }, true)) future.wait();
+  if (impl_->submit([&done](Completions& out) { out.push_back([&done] { done.set_value(); }); },
+                    true)) {
+    future.wait();
+  }
 }
 
 // ---- opening -------------------------------------------------------------------

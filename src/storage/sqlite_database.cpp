@@ -279,6 +279,10 @@ class SqliteDatabase final : public Database {
     return ids;
   }
 
+  void begin_batch() override { db_->begin_batch(); }
+  void commit_batch() override { db_->commit_batch(); }
+  void rollback_batch() noexcept override { db_->rollback_batch(); }
+
   bool import_storage(const ImportedStorage& storage) override {
     if (storage.pairs.size() > kMaxPairsPerUser) return false;
     Transaction transaction(*db_);

@@ -93,16 +93,49 @@ std::string Statement::column_text(int index) const {
   return text ? std::string(text, static_cast<std::size_t>(size)) : std::string();
 }
 
+void Connection::begin_batch() {
+  exec("BEGIN IMMEDIATE");
+  in_batch_ = true;
+}
+
+void Connection::commit_batch() {
+  in_batch_ = false;
+  if (sqlite3_get_autocommit(db_)) throw DatabaseError("SQLite: the batch was rolled back");
+  exec("COMMIT");
+}
+
+void Connection::rollback_batch() noexcept {
+  in_batch_ = false;
+  if (!sqlite3_get_autocommit(db_)) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
 Transaction::Transaction(Connection& connection) : connection_(connection) {
-  connection_.exec("BEGIN IMMEDIATE");
+  if (connection_.in_batch()) {
+    if (sqlite3_get_autocommit(connection_.get())) {
+      throw DatabaseError("SQLite: the batch transaction was rolled back");
+    }
+    connection_.exec("SAVEPOINT op");
+    nested_ = true;
+  } else {
+    connection_.exec("BEGIN IMMEDIATE");
+  }
 }
 
 Transaction::~Transaction() {
-  if (!done_) sqlite3_exec(connection_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
+  if (done_) return;
+  sqlite3* db = connection_.get();
+  if (nested_) {
+    if (!sqlite3_get_autocommit(db)) {
+      sqlite3_exec(db, "ROLLBACK TO op", nullptr, nullptr, nullptr);
+      sqlite3_exec(db, "RELEASE op", nullptr, nullptr, nullptr);
+    }
+  } else if (!sqlite3_get_autocommit(db)) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 }
 
 void Transaction::commit() {
-  connection_.exec("COMMIT");
+  connection_.exec(nested_ ? "RELEASE op" : "COMMIT");
   done_ = true;
 }
 

@@ -29,8 +29,17 @@ class Connection {
   void exec(const char* sql);
   [[noreturn]] void fail(std::string_view what) const;
 
+  // Group commit: an outer BEGIN IMMEDIATE inside which every Transaction becomes a
+  // SAVEPOINT. Nothing is durable before commit_batch(). rollback_batch() never
+  // throws.
+  void begin_batch();
+  void commit_batch();
+  void rollback_batch() noexcept;
+  bool in_batch() const { return in_batch_; }
+
  private:
   sqlite3* db_ = nullptr;
+  bool in_batch_ = false;
 };
 
 // A prepared statement. Bind indices are 1-based, as in SQLite.
@@ -70,6 +79,10 @@ class Statement {
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
 // IMMEDIATE takes the write lock at once, so a read-check-write sequence (the pair
 // limit) cannot be interleaved by another connection.
+// Inside a batch it is a SAVEPOINT instead (commit() releases it; destruction
+// without commit() undoes only its own changes). If SQLite has already rolled the
+// batch back (after an I/O error, for instance), construction throws rather than
+// silently committing on its own.
 class Transaction {
  public:
   explicit Transaction(Connection& connection);
@@ -80,6 +93,7 @@ class Transaction {
 
  private:
   Connection& connection_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

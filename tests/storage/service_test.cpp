@@ -236,6 +236,39 @@ TEST_F(ServiceTest, FullQueueRefusesInsteadOfBlocking) {
   EXPECT_EQ(testing::value(*s, kAlice, "c").first, Status::kNotFound);
 }
 
+// Writes queued together are committed as one group; the limit still holds write by
+// write inside it.
+TEST_F(ServiceTest, BurstAcrossTheLimitInOneGroupCommit) {
+  auto s = testing::open(path_);
+  testing::create_token(*s, kAlice);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> entered;
+  ASSERT_TRUE(s->get_pairs(kAlice, [&](Status, StoragePairsPtr) {
+    entered.set_value();
+    released.wait();
+  }));
+  entered.get_future().wait();
+  std::atomic<int> ok{0};
+  std::atomic<int> full{0};
+  for (int i = 0; i < 600; ++i) {
+    ASSERT_TRUE(s->put(kAlice, "k" + std::to_string(i), "v", [&](WriteResult r) {
+      if (r.status == Status::kOk) ++ok;
+      if (r.status == Status::kFull) ++full;
+    }));
+  }
+  release.set_value();
+  s->flush();
+  EXPECT_EQ(ok.load(), 512);
+  EXPECT_EQ(full.load(), 88);
+  s.reset();
+  auto reopened = testing::open(path_);
+  const auto pairs = testing::pairs(*reopened, kAlice).second;
+  EXPECT_EQ(pairs->size(), kMaxPairsPerUser);
+  EXPECT_TRUE(pairs->contains("k511"));
+  EXPECT_FALSE(pairs->contains("k512"));
+}
+
 TEST_F(ServiceTest, LastSeenIsCoalescedAndSurvivesARestart) {
   {
     auto s = testing::open(path_);

@@ -192,3 +192,50 @@ TEST(SqliteDatabase, ImportReplacesTokenAndPairs) {
 
 }  // namespace
 }  // namespace lantern::storage
+
+namespace lantern::storage {
+namespace {
+
+TEST(SqliteDatabaseBatch, OperationsFailIndividuallyAndCommitTogether) {
+  testing::TempDir dir;
+  const auto path = dir.file("db");
+  auto db = testing::open_db(path);
+  db->set_token(testing::kAlice, kToken);
+  for (std::size_t i = 0; i + 1 < kMaxPairsPerUser; ++i) {
+    ASSERT_EQ(db->put(testing::kAlice, "k" + std::to_string(i), "v", PutMode::kUpsert),
+              WriteOutcome::kOk);
+  }
+  db->begin_batch();
+  EXPECT_EQ(db->put(testing::kAlice, "last", "v", PutMode::kUpsert), WriteOutcome::kOk);
+  EXPECT_EQ(db->put(testing::kAlice, "over", "v", PutMode::kUpsert), WriteOutcome::kFull);
+  EXPECT_EQ(db->erase(testing::kAlice, "nope"), WriteOutcome::kNotFound);
+  EXPECT_EQ(db->put(testing::kAlice, "k0", "changed", PutMode::kOnlyExisting), WriteOutcome::kOk);
+  // Not durable yet: another connection does not see it.
+  {
+    auto other = testing::open_db(path);
+    EXPECT_EQ(other->value(testing::kAlice, "last"), std::nullopt);
+  }
+  db->commit_batch();
+  auto other = testing::open_db(path);
+  EXPECT_EQ(other->value(testing::kAlice, "last"), "v");
+  EXPECT_EQ(other->value(testing::kAlice, "k0"), "changed");
+  EXPECT_EQ(other->pairs(testing::kAlice)->size(), kMaxPairsPerUser);
+}
+
+TEST(SqliteDatabaseBatch, RollbackDiscardsEverything) {
+  testing::TempDir dir;
+  auto db = testing::open_db(dir.file("db"));
+  db->set_token(testing::kAlice, kToken);
+  db->begin_batch();
+  EXPECT_EQ(db->put(testing::kAlice, "a", "1", PutMode::kUpsert), WriteOutcome::kOk);
+  db->set_last_seen({{testing::kAlice, 5}});
+  db->rollback_batch();
+  EXPECT_EQ(db->value(testing::kAlice, "a"), std::nullopt);
+  EXPECT_TRUE(db->all_last_seen().empty());
+  // And the connection works normally afterwards.
+  EXPECT_EQ(db->put(testing::kAlice, "a", "2", PutMode::kUpsert), WriteOutcome::kOk);
+  EXPECT_EQ(db->value(testing::kAlice, "a"), "2");
+}
+
+}  // namespace
+}  // namespace lantern::storage
