@@ -2,11 +2,13 @@
 
 #include <boost/json.hpp>
 #include <charconv>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "storage/kv_rules.h"
+#include "storage/sqlite_database.h"
 #include "util/time.h"
 
 namespace lantern::storage {
@@ -136,6 +138,53 @@ ImportSummary import_mongo_export(Database& database, const TokenCipher& cipher,
     }
   }
   return summary;
+}
+
+int run_import_mongo(const StorageConfig& config, const std::vector<std::string>& files,
+                     std::ostream& report) {
+  const auto cipher = TokenCipher::from_hex_secret(config.secret_hex);
+  if (!cipher) {
+    report << "KV_TOKEN_ENCRYPTION_SECRET must be 64 hexadecimal characters (a 32-byte key).\n";
+    return 2;
+  }
+  auto opened = open_sqlite_database({config.sqlite_path, config.busy_timeout_ms});
+  if (!opened.database) {
+    report << opened.error << "\n";
+    return 2;
+  }
+  // Tokens already in the database must share the secret, or the import would mix
+  // tokens that can never all authenticate.
+  if (auto error = verify_secret(*opened.database, *cipher)) {
+    report << *error << "\n";
+    return 2;
+  }
+  ImportSummary total;
+  for (const auto& file : files) {
+    std::ifstream input(file, std::ios::binary);
+    if (!input) {
+      report << file << ": cannot be opened\n";
+      return 2;
+    }
+    ImportSummary summary;
+    try {
+      summary = import_mongo_export(*opened.database, *cipher, input);
+    } catch (const DatabaseError& e) {
+      report << file << ": the database failed, stopping (re-run to complete): " << e.what()
+             << "\n";
+      return 2;
+    }
+    for (const auto& problem : summary.problems) {
+      report << file << ":" << problem.line << ": " << problem.reason << "\n";
+    }
+    report << file << ": " << summary.users << " users, " << summary.storages
+           << " storages imported, " << summary.problems.size() << " lines skipped\n";
+    total.users += summary.users;
+    total.storages += summary.storages;
+    total.problems.insert(total.problems.end(), summary.problems.begin(), summary.problems.end());
+  }
+  report << "imported " << total.users << " users and " << total.storages << " storages; "
+         << total.problems.size() << " lines skipped\n";
+  return total.problems.empty() ? 0 : 1;
 }
 
 }  // namespace lantern::storage

@@ -31,6 +31,7 @@
 
 #include "storage/crypto.h"
 #include "storage/database.h"
+#include "storage/service.h"
 
 namespace lantern::storage {
 
@@ -52,5 +53,15 @@ struct ImportSummary {
 // so far stay imported and a re-run completes the rest.
 ImportSummary import_mongo_export(Database& database, const TokenCipher& cipher,
                                   std::istream& input);
+
+// The whole `lantern import-mongo FILE...` command for app/: checks the secret,
+// opens (and migrates) the database named in `config`, imports every file in
+// order and writes a human report to `report`: one "FILE:LINE: reason" line per
+// skipped line, then the totals. Returns the exit code: 0 when every line was
+// imported, 1 when some lines were skipped, 2 when the secret, the database or a
+// file could not be used. Lantern reads storage at start: restart a running server
+// afterwards (or import before its first start).
+int run_import_mongo(const StorageConfig& config, const std::vector<std::string>& files,
+                     std::ostream& report);
 
 }  // namespace lantern::storage

@@ -12,6 +12,12 @@
 //  * A write's callback fires only after its transaction has COMMITTED with
 //    synchronous=FULL, i.e. once the write is durable. Callbacks of one service fire
 //    in submission order.
+//  * Group commit: operations that queued up while the worker was busy (up to 256)
+//    run in one transaction with one fsync; each still succeeds or fails on its own
+//    (the 513th pair is refused even when it arrives in the same group as the
+//    512th), and all their callbacks fire after that one COMMIT. If the group cannot
+//    commit, its operations run again one by one, so an error reaches only the
+//    operations that really failed.
 //  * The queue is bounded (Options::queue_capacity). When it is full a method
 //    returns false and its callback is never called; REST answers 503, the bot
 //    says "try again". Last-seen changes do not use the queue (see

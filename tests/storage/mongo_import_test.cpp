@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
 
 #include "storage_test_support.h"
@@ -117,6 +118,44 @@ TEST(MongoImport, DateForms) {
   EXPECT_EQ(summary.problems[1].line, 5u);
   EXPECT_EQ(db->all_last_seen(), (std::vector<std::pair<Snowflake, std::int64_t>>{
                                      {1, 1620000000999}, {2, 1620000000000}}));
+}
+
+TEST(MongoImport, CommandReportsFileAndLineAndExitCodes) {
+  testing::TempDir dir;
+  const auto db_path = dir.file("lantern.db");
+  const auto export_path = dir.file("export.json");
+  {
+    std::ofstream out(export_path, std::ios::binary);
+    out << export_text();
+  }
+  const StorageConfig config{db_path, testing::kSecret, 5000, {}};
+  std::ostringstream report;
+  EXPECT_EQ(run_import_mongo(config, {export_path}, report), 1);
+  EXPECT_NE(report.str().find(export_path + ":5: not valid JSON"), std::string::npos)
+      << report.str();
+  EXPECT_NE(report.str().find("imported 3 users and 1 storages; 5 lines skipped"),
+            std::string::npos)
+      << report.str();
+  EXPECT_EQ(report.str().find(kAliceToken), std::string::npos);
+
+  // A wrong secret for a database that already holds tokens: refused, exit 2.
+  std::ostringstream wrong;
+  EXPECT_EQ(run_import_mongo({db_path, testing::kOtherSecret, 5000, {}}, {export_path}, wrong), 2);
+  EXPECT_NE(wrong.str().find("does not decrypt"), std::string::npos);
+  EXPECT_EQ(wrong.str().find(testing::kOtherSecret), std::string::npos);
+
+  std::ostringstream missing;
+  EXPECT_EQ(run_import_mongo(config, {dir.file("nope.json")}, missing), 2);
+
+  // A clean file: exit 0.
+  const auto clean_path = dir.file("clean.json");
+  {
+    std::ofstream out(clean_path);
+    out << R"({"id":"123456789012345678","lastSeenAt":null})"
+        << "\n";
+  }
+  std::ostringstream clean;
+  EXPECT_EQ(run_import_mongo(config, {clean_path}, clean), 0) << clean.str();
 }
 
 }  // namespace
