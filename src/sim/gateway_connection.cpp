@@ -414,6 +414,7 @@ void GatewayConnection::handle_presence_update(const json::value& dv) {
                        {"activities", json::array{}}};
     }
   }
+  sim_->notify();
   p["guild_id"] = to_string(sim_->opt.guild_id);
   sim_->broadcast("PRESENCE_UPDATE", std::make_shared<const std::string>(json::serialize(p)),
                   kIntentGuildPresences);

@@ -234,6 +234,7 @@ void Simulator::Impl::broadcast(const std::string& name, std::shared_ptr<const s
 }
 
 void Simulator::Impl::post_broadcast(std::string name, std::string d, std::uint64_t required) {
+  notify();  // the state behind most broadcasts just changed
   if (!running) return;
   auto payload = std::make_shared<const std::string>(std::move(d));
   net::post(ioc, [self = shared_from_this(), name = std::move(name), payload, required] {
