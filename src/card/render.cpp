@@ -31,6 +31,10 @@ constexpr int kTextRight = kCardWidth - kPad;  // right edge of all text
 constexpr int kActivityImage = 64;
 constexpr int kSmallImage = 24;
 constexpr int kActivityTextX = kPad + kActivityImage + 16;
+constexpr double kPxPerRem = 16;
+// borderRadius accepts up to 10rem (API.md), but a corner rounder than 64 px would cut
+// into the avatar and the activity images at kPad from the edges, so it is drawn as 64 px.
+constexpr double kMaxCornerRadius = 64;
 
 std::string fmt1(double v) {
   char buf[32];
@@ -374,7 +378,8 @@ class CardWriter {
 
   std::string wrap() const {
     const int height = y_;
-    const double radius = std::min(options_.border_radius_rem * 16.0, height / 2.0);
+    const double radius =
+        std::min({options_.border_radius_rem * kPxPerRem, kMaxCornerRadius, height / 2.0});
     const std::string w = std::to_string(kCardWidth);
     const std::string h = std::to_string(height);
     std::string out;
