@@ -63,11 +63,13 @@ websocket::permessage_deflate deflate_options() {
   return pmd;
 }
 
+// Ends caused by the peer or by us; anything else is worth a warning. A client
+// breaking the WebSocket protocol (bad UTF-8, bad frames) is the client's problem.
 bool is_expected(const beast::error_code& ec) {
-  return ec == websocket::error::closed || ec == net::error::operation_aborted ||
-         ec == net::error::eof || ec == net::error::connection_reset ||
-         ec == net::error::broken_pipe || ec == beast::error::timeout ||
-         ec == net::error::bad_descriptor;
+  return ec == websocket::error::closed || ec == websocket::condition::protocol_violation ||
+         ec == net::error::operation_aborted || ec == net::error::eof ||
+         ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+         ec == beast::error::timeout || ec == net::error::bad_descriptor;
 }
 
 class SocketSession final : public hub::SessionSink,
@@ -102,6 +104,9 @@ class SocketSession final : public hub::SessionSink,
 
   // ---- hub::SessionSink (any thread) ----------------------------------------
 
+  // The bound applies to what waits behind other frames: a frame that finds the
+  // outbox empty is always taken, so one frame larger than max_backlog_bytes
+  // (an INIT_ACK for All in a big guild) is sent, not refused.
   void send(hub::FramePtr frame) override {
     std::lock_guard lock(mutex_);
     if (closing_) return;
@@ -250,6 +255,7 @@ class SocketSession final : public hub::SessionSink,
     push_locked(disconnect, payload(*disconnect).size());
     schedule_write_locked();
     net::post(ws_.get_executor(), [self = shared_from_this()] {
+      if (self->finished_) return;
       start_timer(self->close_timer_, self->options_.close_grace_ms,
                   &SocketSession::on_close_deadline, self);
     });
