@@ -94,7 +94,6 @@ TEST_F(CardServiceTest, FailedImagesBecomeThePlaceholder) {
 TEST_F(CardServiceTest, SlowImagesDoNotHoldTheCardBeyondTheTimeout) {
   ImageFetcher fetcher(io_.get_executor(), cache_,
                        FetcherConfig{.timeout = std::chrono::milliseconds(300)});
-  CardService service(fetcher, Themes{}, local_cdn("/cdn"));
   testing::Sample sample = testing::playing_sample();
   sample.member.user.avatar.reset();
   sample.presence.activities[1].assets->large.image = "mp:slow.png";  // never answers
@@ -103,6 +102,20 @@ TEST_F(CardServiceTest, SlowImagesDoNotHoldTheCardBeyondTheTimeout) {
   CardService slow(fetcher, Themes{}, bases);
   const std::string svg = render(slow, sample);
   EXPECT_EQ(count(svg, kPlaceholderDataUri), 1u);
+}
+
+TEST_F(CardServiceTest, RendersFromAUserViewSnapshotLikeFromTheModel) {
+  ImageFetcher fetcher(io_.get_executor(), cache_, {});
+  CardService service(fetcher, Themes{}, local_cdn("/cdn"));
+  const testing::Sample sample = testing::playing_sample();
+  auto view = presence::UserView::make(sample.member, sample.presence, sample.last_seen_ms,
+                                       std::make_shared<const presence::StoragePairs>());
+  auto promise = std::make_shared<std::promise<std::string>>();
+  auto from_view = promise->get_future();
+  service.render_card_async(view, {}, testing::kNowMs,
+                            [promise](std::string svg) { promise->set_value(std::move(svg)); });
+  ASSERT_EQ(from_view.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+  EXPECT_EQ(from_view.get(), render(service, sample));
 }
 
 TEST_F(CardServiceTest, HiddenPartsAreNotFetched) {
