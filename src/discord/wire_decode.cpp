@@ -380,7 +380,13 @@ Decoded<presence::PresenceUpdate> decode_presence_update(const json::value& d) {
   auto presence = decode_presence_event(*obj);
   if (!presence) return fail<Result>("PRESENCE_UPDATE", "user.id missing or not a snowflake");
   Result event;
-  event.guild_id = snowflake_field(*obj, "guild_id").value_or(0);
+  // Absent (or null) means "the base guild"; a malformed id must not pass for that.
+  const json::value* guild = obj->if_contains("guild_id");
+  if (guild && !guild->is_null()) {
+    const auto guild_id = snowflake_field(*obj, "guild_id");
+    if (!guild_id) return fail<Result>("PRESENCE_UPDATE", "guild_id is not a snowflake");
+    event.guild_id = *guild_id;
+  }
   event.presence = std::move(*presence);
   return Decoded<Result>::ok(std::move(event));
 }
