@@ -150,6 +150,11 @@ void ImageFetcher::Impl::fetch(const std::string& url, Callback done) {
         flight->second.push_back(std::move(done));
         return;
       }
+    } else if (auto hit = cached(url)) {
+      // The flight finished between the first lookup and the lock: deliver() caches
+      // before it releases the waiters, so the result is there.
+      lock.unlock();
+      return done(std::move(hit));
     } else if (waiters_.size() < config_.max_in_flight) {
       waiters_[url].push_back(std::move(done));
       lock.unlock();
