@@ -13,12 +13,15 @@ namespace json = boost::json;
 
 DemoDriver::DemoDriver(Simulator& sim, std::vector<Snowflake> members, Options options)
     : sim_(sim), members_(std::move(members)), options_(options), rng_(options.seed) {
-  const Snowflake newest = members_.empty() ? 0 : *std::max_element(members_.begin(), members_.end());
+  const Snowflake newest =
+      members_.empty() ? 0 : *std::max_element(members_.begin(), members_.end());
   const Snowflake now_id = static_cast<Snowflake>(unix_now_ms() - kDiscordEpochMs) << 22;
   next_id_ = std::max(newest, now_id) + 1;
 }
 
-DemoDriver::~DemoDriver() { stop(); }
+DemoDriver::~DemoDriver() {
+  stop();
+}
 
 void DemoDriver::start() {
   std::lock_guard lock(mu_);
@@ -127,7 +130,9 @@ void DemoDriver::change_presence(Snowflake id) {
     }
     default:  // go offline, or come back online
       if (current) {
-        p = json::object{{"status", "offline"}, {"client_status", json::object{}}, {"activities", json::array{}}};
+        p = json::object{{"status", "offline"},
+                         {"client_status", json::object{}},
+                         {"activities", json::array{}}};
       } else {
         p = make_demo_presence(rng_, id, now);
       }

@@ -14,12 +14,12 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::array<std::string_view, 24> kFirst = {
-    "ember", "nova",  "pixel", "lumen", "quill",  "river", "sable", "tango",
-    "vesper", "willow", "zephyr", "aurora", "basil", "cosmo", "dune", "fable",
-    "gale", "harbor", "indigo", "juniper", "kestrel", "lark", "maple", "onyx"};
+    "ember",  "nova",   "pixel",  "lumen",   "quill",   "river", "sable", "tango",
+    "vesper", "willow", "zephyr", "aurora",  "basil",   "cosmo", "dune",  "fable",
+    "gale",   "harbor", "indigo", "juniper", "kestrel", "lark",  "maple", "onyx"};
 constexpr std::array<std::string_view, 16> kSecond = {
-    "fox", "owl", "byte", "moth", "wren", "lynx", "cat", "otter",
-    "crow", "hare", "koi", "seal", "finch", "wolf", "bee", "newt"};
+    "fox",  "owl",  "byte", "moth", "wren",  "lynx", "cat", "otter",
+    "crow", "hare", "koi",  "seal", "finch", "wolf", "bee", "newt"};
 
 struct Track {
   std::string_view song;
@@ -57,8 +57,8 @@ struct Game {
   std::string_view large_text;
 };
 constexpr std::array<Game, 7> kGames = {{
-    {"Minecraft", "1402418491272986635", "Survival", "Building a lighthouse",
-     "1402419071802405025", "Minecraft"},
+    {"Minecraft", "1402418491272986635", "Survival", "Building a lighthouse", "1402419071802405025",
+     "Minecraft"},
     {"Hades II", "1113568006355902504", "Fighting in Erebus", "Heat 12", "1113568442521571348",
      "Hades II"},
     {"Stardew Valley", "413151074063867904", "Spring, Year 3", "Fishing", "413151413555748864",
@@ -154,8 +154,8 @@ json::object make_demo_member(std::mt19937_64& rng, Snowflake id, bool bot) {
   if (bot && chance(rng, 0.5)) flags |= 65536;  // VERIFIED_BOT
   user["public_flags"] = flags;
   if (chance(rng, 0.1)) {
-    user["avatar_decoration_data"] =
-        json::object{{"asset", "a_" + hex(rng, 32)}, {"sku_id", "1144058522808614923"}, {"expires_at", nullptr}};
+    user["avatar_decoration_data"] = json::object{
+        {"asset", "a_" + hex(rng, 32)}, {"sku_id", "1144058522808614923"}, {"expires_at", nullptr}};
   } else {
     user["avatar_decoration_data"] = nullptr;
   }
@@ -194,7 +194,8 @@ json::object make_demo_member(std::mt19937_64& rng, Snowflake id, bool bot) {
 json::object make_spotify_activity(std::mt19937_64& rng, Snowflake user_id, std::int64_t now_ms) {
   const Track& t = pick(rng, kTracks);
   const std::int64_t length = t.seconds * 1000LL;
-  const std::int64_t start = now_ms - static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(length / 2));
+  const std::int64_t start =
+      now_ms - static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(length / 2));
   return json::object{{"type", 2},
                       {"name", "Spotify"},
                       {"id", "spotify:1"},
@@ -212,15 +213,17 @@ json::object make_spotify_activity(std::mt19937_64& rng, Snowflake user_id, std:
 
 json::object make_game_activity(std::mt19937_64& rng, std::int64_t now_ms) {
   const Game& g = pick(rng, kGames);
-  json::object a{{"type", 0},
-                 {"name", g.name},
-                 {"id", hex(rng, 16)},
-                 {"application_id", g.application_id},
-                 {"details", g.details},
-                 {"state", g.state},
-                 {"timestamps", json::object{{"start", now_ms - static_cast<std::int64_t>(rng() % 7'200'000)}}},
-                 {"assets", json::object{{"large_image", g.large_image}, {"large_text", g.large_text}}},
-                 {"created_at", now_ms}};
+  json::object a{
+      {"type", 0},
+      {"name", g.name},
+      {"id", hex(rng, 16)},
+      {"application_id", g.application_id},
+      {"details", g.details},
+      {"state", g.state},
+      {"timestamps",
+       json::object{{"start", now_ms - static_cast<std::int64_t>(rng() % 7'200'000)}}},
+      {"assets", json::object{{"large_image", g.large_image}, {"large_text", g.large_text}}},
+      {"created_at", now_ms}};
   if (chance(rng, 0.5)) {
     a["assets"].as_object()["small_image"] = "mp:external/small/https/example.com/badge.png";
     a["assets"].as_object()["small_text"] = "Level " + std::to_string(1 + rng() % 99);
@@ -243,7 +246,10 @@ json::object make_custom_status(std::mt19937_64& rng, std::int64_t now_ms) {
     emoji["id"] = c.emoji_id;
     emoji["animated"] = c.animated;
   }
-  json::object a{{"type", 4}, {"name", "Custom Status"}, {"id", "custom"}, {"emoji", emoji},
+  json::object a{{"type", 4},
+                 {"name", "Custom Status"},
+                 {"id", "custom"},
+                 {"emoji", emoji},
                  {"created_at", now_ms}};
   if (!c.text.empty()) a["state"] = c.text;
   return a;

@@ -24,8 +24,8 @@ class Simulator;
 struct DemoGuildOptions {
   std::size_t members = 200;
   std::uint64_t seed = 42;
-  double offline_ratio = 0.3;  // share of members without a presence
-  double bot_ratio = 0.02;     // share of members that are bots
+  double offline_ratio = 0.3;                  // share of members without a presence
+  double bot_ratio = 0.02;                     // share of members that are bots
   Snowflake guild_id = 222222222222222222ULL;  // identity guild for some server tags
 };
 
@@ -42,7 +42,8 @@ std::vector<DemoMember> make_demo_guild(const DemoGuildOptions& options);
 boost::json::object make_demo_member(std::mt19937_64& rng, Snowflake id, bool bot = false);
 
 // A non-offline presence {status, client_status, activities} for `user_id` at `now_ms`.
-boost::json::object make_demo_presence(std::mt19937_64& rng, Snowflake user_id, std::int64_t now_ms);
+boost::json::object make_demo_presence(std::mt19937_64& rng, Snowflake user_id,
+                                       std::int64_t now_ms);
 
 // Single activities, for drivers that change one thing at a time.
 boost::json::object make_spotify_activity(std::mt19937_64& rng, Snowflake user_id,

@@ -4,8 +4,8 @@
 #include <set>
 
 #include "sim/simulator.h"
-#include "testing/fixtures.h"
 #include "sim/test_client.h"
+#include "testing/fixtures.h"
 
 namespace lantern::sim {
 namespace {
@@ -155,11 +155,11 @@ TEST_F(GatewayTest, ChunksAllMembersWithPresencesOnlyForNonOffline) {
   EXPECT_EQ(seen.size(), online_count);
 
   // A second full request within 30 s is answered with RATE_LIMITED.
-  c->send(json::object{{"op", 8},
-                       {"d", json::object{{"guild_id", "222222222222222222"},
-                                          {"query", ""},
-                                          {"limit", 0},
-                                          {"nonce", "n-2"}}}});
+  c->send(json::object{
+      {"op", 8},
+      {"d",
+       json::object{
+           {"guild_id", "222222222222222222"}, {"query", ""}, {"limit", 0}, {"nonce", "n-2"}}}});
   Read rl = c->read_until("RATE_LIMITED");
   ASSERT_TRUE(rl.payload);
   EXPECT_EQ(rl.d().at("opcode").as_int64(), 8);
@@ -194,7 +194,7 @@ TEST_F(GatewayTest, LargeGuildCreateCarriesOnlyOnlineOrRoleMembers) {
   ASSERT_EQ(g.t(), "GUILD_CREATE");
   EXPECT_EQ(g.d().at("large"), true);
   EXPECT_EQ(g.d().at("member_count").as_int64(), 101);
-  EXPECT_EQ(g.d().at("members").as_array().size(), 21u);   // 10 online + 10 with role + bot
+  EXPECT_EQ(g.d().at("members").as_array().size(), 21u);    // 10 online + 10 with role + bot
   EXPECT_EQ(g.d().at("presences").as_array().size(), 11u);  // 10 online + bot
 }
 
@@ -340,8 +340,9 @@ TEST_F(GatewayTest, ResumeReplaysMissedDispatchesThenResumed) {
 
   auto r = connect();
   ASSERT_EQ(r->read().op(), 10);
-  r->send(json::object{{"op", 6},
-                       {"d", json::object{{"token", "sim-token"}, {"session_id", session_id}, {"seq", 2}}}});
+  r->send(json::object{
+      {"op", 6},
+      {"d", json::object{{"token", "sim-token"}, {"session_id", session_id}, {"seq", 2}}}});
   Read a = r->read();
   EXPECT_EQ(a.t(), "GUILD_MEMBER_ADD");
   EXPECT_EQ(a.payload->at("s").as_int64(), 3);
@@ -354,8 +355,8 @@ TEST_F(GatewayTest, ResumeReplaysMissedDispatchesThenResumed) {
   // Unknown session: op 9 false.
   auto u = connect();
   ASSERT_EQ(u->read().op(), 10);
-  u->send(json::object{{"op", 6},
-                       {"d", json::object{{"token", "sim-token"}, {"session_id", "nope"}, {"seq", 1}}}});
+  u->send(json::object{
+      {"op", 6}, {"d", json::object{{"token", "sim-token"}, {"session_id", "nope"}, {"seq", 1}}}});
   Read inv = u->read();
   EXPECT_EQ(inv.op(), 9);
   EXPECT_EQ(inv.d(), false);
@@ -365,8 +366,9 @@ TEST_F(GatewayTest, ResumeReplaysMissedDispatchesThenResumed) {
   ASSERT_TRUE(sim_->wait_for([&] { return sim_->identified_count() == 0; }));
   auto s = connect();
   ASSERT_EQ(s->read().op(), 10);
-  s->send(json::object{{"op", 6},
-                       {"d", json::object{{"token", "sim-token"}, {"session_id", session_id}, {"seq", 99}}}});
+  s->send(json::object{
+      {"op", 6},
+      {"d", json::object{{"token", "sim-token"}, {"session_id", session_id}, {"seq", 99}}}});
   Read bad = s->read();
   EXPECT_TRUE(bad.closed);
   EXPECT_EQ(bad.close_code, 4007);
@@ -397,11 +399,11 @@ TEST_F(GatewayTest, IdentifyWithoutSessionStartsLeftIsInvalidSession) {
 TEST_F(GatewayTest, RecordsClientPayloadsWithConnectionIndex) {
   start();
   auto c = ready_client();
-  c->send(json::object{{"op", 3},
-                       {"d", json::object{{"since", nullptr},
-                                          {"status", "dnd"},
-                                          {"afk", false},
-                                          {"activities", json::array{}}}}});
+  c->send(json::object{
+      {"op", 3},
+      {"d",
+       json::object{
+           {"since", nullptr}, {"status", "dnd"}, {"afk", false}, {"activities", json::array{}}}}});
   ASSERT_TRUE(sim_->wait_for([&] { return sim_->gateway_records().size() == 2; }));
   auto records = sim_->gateway_records();
   EXPECT_EQ(records[0].op, 2);
@@ -416,7 +418,8 @@ TEST_F(GatewayTest, RecordsClientPayloadsWithConnectionIndex) {
 TEST_F(GatewayTest, DeliversInteractionCreate) {
   start();
   auto c = ready_client();
-  auto i = sim_->deliver_interaction(json::object{{"type", 2}, {"data", json::object{{"name", "lantern"}}}});
+  auto i = sim_->deliver_interaction(
+      json::object{{"type", 2}, {"data", json::object{{"name", "lantern"}}}});
   Read r = c->read();
   EXPECT_EQ(r.t(), "INTERACTION_CREATE");
   EXPECT_EQ(r.d().at("token"), i.at("token"));
@@ -426,14 +429,15 @@ TEST_F(GatewayTest, DeliversInteractionCreate) {
 TEST_F(GatewayTest, HundredThousandMembersChunkQuickly) {
   start();
   for (Snowflake id = 1; id <= 100000; ++id) {
-    sim_->add_member(make_member(1000000 + id), id % 4 == 0 ? std::optional(online()) : std::nullopt);
+    sim_->add_member(make_member(1000000 + id),
+                     id % 4 == 0 ? std::optional(online()) : std::nullopt);
   }
   auto c = ready_client();
-  c->send(json::object{{"op", 8},
-                       {"d", json::object{{"guild_id", "222222222222222222"},
-                                          {"query", ""},
-                                          {"limit", 0},
-                                          {"presences", true}}}});
+  c->send(json::object{
+      {"op", 8},
+      {"d",
+       json::object{
+           {"guild_id", "222222222222222222"}, {"query", ""}, {"limit", 0}, {"presences", true}}}});
   std::size_t members = 0;
   for (;;) {
     Read r = c->read_until("GUILD_MEMBERS_CHUNK");

@@ -89,7 +89,8 @@ TEST_F(RestTest, ApplicationCommandsAreStored) {
   EXPECT_EQ(sim_->commands().size(), 2u);
 
   // Overwrite keeps the id of a command with the same name.
-  auto again = rest(port(), http::put, base, R"([{"name":"lantern","description":"Again"}])", kAuth);
+  auto again =
+      rest(port(), http::put, base, R"([{"name":"lantern","description":"Again"}])", kAuth);
   EXPECT_EQ(again.json().at(0).at("id").as_string(), id);
   EXPECT_EQ(rest(port(), http::get, base, "", kAuth).json().as_array().size(), 1u);
 
@@ -100,10 +101,13 @@ TEST_F(RestTest, ApplicationCommandsAreStored) {
   auto created = rest(port(), http::post, base, R"({"name":"kv","description":"kv"})", kAuth);
   EXPECT_EQ(created.status, 201);
   EXPECT_EQ(rest(port(), http::delete_, base + "/" + id, "", kAuth).status, 204);
-  EXPECT_EQ(rest(port(), http::delete_, base + "/" + id, "", kAuth).json().at("code").as_int64(), 10063);
+  EXPECT_EQ(rest(port(), http::delete_, base + "/" + id, "", kAuth).json().at("code").as_int64(),
+            10063);
 
-  const std::string guild = "/api/v10/applications/111111111111111111/guilds/222222222222222222/commands";
-  EXPECT_EQ(rest(port(), http::put, guild, R"([{"name":"g","description":"g"}])", kAuth).status, 200);
+  const std::string guild =
+      "/api/v10/applications/111111111111111111/guilds/222222222222222222/commands";
+  EXPECT_EQ(rest(port(), http::put, guild, R"([{"name":"g","description":"g"}])", kAuth).status,
+            200);
   EXPECT_EQ(sim_->commands(222222222222222222ULL).size(), 1u);
 }
 
@@ -113,7 +117,10 @@ TEST_F(RestTest, InteractionCallbacksAndWebhooks) {
   const std::string token(i.at("token").as_string());
   const std::string callback = "/api/v10/interactions/" + id + "/" + token + "/callback";
 
-  EXPECT_EQ(rest(port(), http::post, "/api/v10/interactions/1/zzz/callback", R"({"type":4})").json().at("code").as_int64(),
+  EXPECT_EQ(rest(port(), http::post, "/api/v10/interactions/1/zzz/callback", R"({"type":4})")
+                .json()
+                .at("code")
+                .as_int64(),
             10062);
   auto first = rest(port(), http::post, callback, R"({"type":5,"data":{"flags":64}})");
   EXPECT_EQ(first.status, 204);
@@ -121,19 +128,22 @@ TEST_F(RestTest, InteractionCallbacksAndWebhooks) {
   EXPECT_EQ(second.status, 400);
   EXPECT_EQ(second.json().at("code").as_int64(), 40060);
 
-  const std::string original = "/api/v10/webhooks/111111111111111111/" + token + "/messages/@original";
+  const std::string original =
+      "/api/v10/webhooks/111111111111111111/" + token + "/messages/@original";
   auto got = rest(port(), http::get, original);
   ASSERT_EQ(got.status, 200);
   EXPECT_EQ(got.json().at("flags").as_int64(), 64 | 128);
 
   // Multipart edit: payload_json + files[0].
   const std::string boundary = "XyZ";
-  std::string body = "--XyZ\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n"
-                     "Content-Type: application/json\r\n\r\n"
-                     R"({"content":"Your card","attachments":[{"id":0,"filename":"card.png","description":"profile card"}]})"
-                     "\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"card.png\"\r\n"
-                     "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n-bytes\r\n--XyZ--\r\n";
-  auto edit = rest(port(), http::patch, original, body, "", "multipart/form-data; boundary=" + boundary);
+  std::string body =
+      "--XyZ\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n"
+      "Content-Type: application/json\r\n\r\n"
+      R"({"content":"Your card","attachments":[{"id":0,"filename":"card.png","description":"profile card"}]})"
+      "\r\n--XyZ\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"card.png\"\r\n"
+      "Content-Type: image/png\r\n\r\n\x89PNG\r\n\x1a\n-bytes\r\n--XyZ--\r\n";
+  auto edit =
+      rest(port(), http::patch, original, body, "", "multipart/form-data; boundary=" + boundary);
   ASSERT_EQ(edit.status, 200) << edit.body;
   EXPECT_EQ(edit.json().at("content").as_string(), "Your card");
   EXPECT_EQ(edit.json().at("flags").as_int64(), 64);
@@ -161,12 +171,13 @@ TEST_F(RestTest, InteractionCallbacksAndWebhooks) {
 
 TEST_F(RestTest, MultipartInteractionCallbackIsRecorded) {
   auto i = sim_->deliver_interaction(json::object{{"type", 2}});
-  const std::string callback = "/api/v10/interactions/" + std::string(i.at("id").as_string()) + "/" +
-                               std::string(i.at("token").as_string()) + "/callback";
-  std::string body = "--b\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n"
-                     R"({"type":4,"data":{"content":"card","attachments":[{"id":0,"filename":"c.png"}]}})"
-                     "\r\n--b\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"c.png\"\r\n"
-                     "Content-Type: image/png\r\n\r\nPNGDATA\r\n--b--\r\n";
+  const std::string callback = "/api/v10/interactions/" + std::string(i.at("id").as_string()) +
+                               "/" + std::string(i.at("token").as_string()) + "/callback";
+  std::string body =
+      "--b\r\nContent-Disposition: form-data; name=\"payload_json\"\r\n\r\n"
+      R"({"type":4,"data":{"content":"card","attachments":[{"id":0,"filename":"c.png"}]}})"
+      "\r\n--b\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"c.png\"\r\n"
+      "Content-Type: image/png\r\n\r\nPNGDATA\r\n--b--\r\n";
   auto r = rest(port(), http::post, callback, body, "", "multipart/form-data; boundary=\"b\"");
   EXPECT_EQ(r.status, 204) << r.body;
   auto callbacks = sim_->interaction_callbacks();
@@ -174,19 +185,26 @@ TEST_F(RestTest, MultipartInteractionCallbackIsRecorded) {
   EXPECT_EQ(callbacks[0].body.at("data").at("content").as_string(), "card");
   ASSERT_EQ(callbacks[0].files.size(), 1u);
   EXPECT_EQ(callbacks[0].files[0].data, "PNGDATA");
-  EXPECT_EQ(sim_->original_message(std::string(i.at("token").as_string()))->at("content").as_string(), "card");
+  EXPECT_EQ(
+      sim_->original_message(std::string(i.at("token").as_string()))->at("content").as_string(),
+      "card");
 }
 
 TEST_F(RestTest, GuildMembersPaginate) {
   for (Snowflake id = 10; id < 15; ++id) {
-    sim_->add_member(json::object{{"user", json::object{{"id", std::to_string(id)}, {"username", "u"}}},
-                                  {"roles", json::array{}}});
+    sim_->add_member(
+        json::object{{"user", json::object{{"id", std::to_string(id)}, {"username", "u"}}},
+                     {"roles", json::array{}}});
   }
-  auto page = rest(port(), http::get, "/api/v10/guilds/222222222222222222/members?limit=3&after=11", "", kAuth);
+  auto page = rest(port(), http::get, "/api/v10/guilds/222222222222222222/members?limit=3&after=11",
+                   "", kAuth);
   ASSERT_EQ(page.status, 200);
   ASSERT_EQ(page.json().as_array().size(), 3u);
   EXPECT_EQ(page.json().at(0).at("user").at("id").as_string(), "12");
-  EXPECT_EQ(rest(port(), http::get, "/api/v10/guilds/222222222222222222/members/99", "", kAuth).json().at("code").as_int64(),
+  EXPECT_EQ(rest(port(), http::get, "/api/v10/guilds/222222222222222222/members/99", "", kAuth)
+                .json()
+                .at("code")
+                .as_int64(),
             10007);
   EXPECT_EQ(rest(port(), http::get, "/api/v10/nope", "", kAuth).status, 404);
 }

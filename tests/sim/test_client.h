@@ -29,9 +29,9 @@ using tcp = net::ip::tcp;
 // The outcome of one read: a payload, a close frame (with its code), or a failure.
 struct Read {
   std::optional<json::object> payload;
-  bool closed = false;        // close frame received
+  bool closed = false;  // close frame received
   std::uint16_t close_code = 0;
-  beast::error_code error;    // set for TCP drops and timeouts
+  beast::error_code error;  // set for TCP drops and timeouts
   bool timed_out = false;
 
   int op() const { return payload ? static_cast<int>(payload->at("op").as_int64()) : -1; }
@@ -91,7 +91,8 @@ class TestGateway {
       std::string text;
       if (compressed_) {
         pending_ += message;
-        if (pending_.size() < 4 || pending_.compare(pending_.size() - 4, 4, "\x00\x00\xff\xff", 4) != 0) {
+        if (pending_.size() < 4 ||
+            pending_.compare(pending_.size() - 4, 4, "\x00\x00\xff\xff", 4) != 0) {
           continue;
         }
         text = inflate_pending();
@@ -124,14 +125,14 @@ class TestGateway {
 
   void identify(const std::string& token = "sim-token", std::int64_t intents = 259,
                 int large_threshold = 250) {
-    send(json::object{{"op", 2},
-                      {"d", json::object{{"token", token},
-                                         {"intents", intents},
-                                         {"properties", json::object{{"os", "linux"},
-                                                                     {"browser", "test"},
-                                                                     {"device", "test"}}},
-                                         {"large_threshold", large_threshold},
-                                         {"shard", json::array{0, 1}}}}});
+    send(json::object{
+        {"op", 2},
+        {"d", json::object{{"token", token},
+                           {"intents", intents},
+                           {"properties",
+                            json::object{{"os", "linux"}, {"browser", "test"}, {"device", "test"}}},
+                           {"large_threshold", large_threshold},
+                           {"shard", json::array{0, 1}}}}});
   }
 
   const std::vector<std::string>& raw_messages() const { return raw_; }
