@@ -66,6 +66,7 @@ constexpr int kBuckets = 2001;
 
 struct Stats {
   std::uint64_t connected = 0, initialized = 0, failed = 0, closed = 0, frames = 0, reordered = 0;
+  std::uint64_t disconnects = 0, errors = 0;
   std::array<std::uint64_t, kBuckets> latency{};
 };
 
@@ -141,6 +142,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       schedule_heartbeat();
     } else if (*op == 3) {
       stats_.initialized++;
+    } else if (*op == 9 || *op == 11) {
+      (*op == 9 ? stats_.disconnects : stats_.errors)++;
+      if (stats_.disconnects + stats_.errors <= 3) std::cerr << "server said: " << text << "\n";
     } else if (*op == 6) {
       stats_.frames++;
       if (auto sent = number_after(text, "lg_ts:")) {
@@ -257,7 +261,8 @@ class Opener {
 std::string serialize(const Stats& stats) {
   std::ostringstream out;
   out << stats.connected << ' ' << stats.initialized << ' ' << stats.failed << ' ' << stats.closed
-      << ' ' << stats.frames << ' ' << stats.reordered;
+      << ' ' << stats.frames << ' ' << stats.reordered << ' ' << stats.disconnects << ' '
+      << stats.errors;
   for (auto count : stats.latency) out << ' ' << count;
   return out.str();
 }
@@ -265,7 +270,8 @@ std::string serialize(const Stats& stats) {
 void merge(Stats& into, const std::string& line) {
   std::istringstream in(line);
   Stats s;
-  in >> s.connected >> s.initialized >> s.failed >> s.closed >> s.frames >> s.reordered;
+  in >> s.connected >> s.initialized >> s.failed >> s.closed >> s.frames >> s.reordered >>
+      s.disconnects >> s.errors;
   for (auto& count : s.latency) in >> count;
   into.connected += s.connected;
   into.initialized += s.initialized;
@@ -273,6 +279,8 @@ void merge(Stats& into, const std::string& line) {
   into.closed += s.closed;
   into.frames += s.frames;
   into.reordered += s.reordered;
+  into.disconnects += s.disconnects;
+  into.errors += s.errors;
   for (int i = 0; i < kBuckets; ++i) into.latency[i] += s.latency[i];
 }
 
@@ -392,7 +400,8 @@ int main(int argc, char** argv) {
   std::cout << "sessions " << config.sessions << " connected " << total.connected << " initialized "
             << total.initialized << " failed " << total.failed << " closed_early " << total.closed
             << "\nframes " << total.frames << " (" << total.frames / std::max(config.seconds, 1)
-            << "/s) reordered " << total.reordered << "\nlatency_ms p50 " << percentile(total, 0.5)
+            << "/s) reordered " << total.reordered << " disconnects " << total.disconnects
+            << " errors " << total.errors << "\nlatency_ms p50 " << percentile(total, 0.5)
             << " p99 " << percentile(total, 0.99) << " max " << percentile(total, 1.0) << "\n";
   if (config.server_pid) {
     std::cout << "server_rss_kib before " << rss_before << " with_sessions " << rss_open

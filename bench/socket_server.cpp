@@ -148,9 +148,11 @@ int main(int argc, char** argv) {
   auto writer = net::make_strand(io);
   Guild guild;
   for (int i = 0; i < config.users; ++i) guild.set(config.first_user + i, "user");
+  hub::Options options;
+  options.max_sessions_per_address = config.per_address;
   hub::Hub hub(
-      guild, hub::Options{},
-      [&](std::function<void()> work) { net::post(writer, std::move(work)); }, unix_now_ms);
+      guild, options, [&](std::function<void()> work) { net::post(writer, std::move(work)); },
+      unix_now_ms);
   http::SocketServices services(hub);
 
   tcp::acceptor acceptor(io, {net::ip::make_address("0.0.0.0"), config.port});
