@@ -18,6 +18,11 @@
 //  * Each event is encoded once into a shared Frame and the same bytes go to
 //    every receiving session (SessionSink::send only queues a pointer).
 //
+// Wiring (app/): the store takes its ChangeListener at construction and the
+// hub reads the store, so give the store a listener that forwards to the hub
+// once it exists (tests/hub/store_integration_test.cpp shows it), and give the
+// hub StoreDirectory(store) and a `post` onto the presence writer strand.
+//
 // Lifetime: `directory` must outlive the hub; the hub must outlive every work
 // item it posted (stop the writer executor, or drain it, before destroying it).
 #pragma once
