@@ -57,7 +57,8 @@ using Task = std::function<void(Completions&)>;
 
 template <typename Callback, typename... Args>
 void later(Completions& out, const Callback& callback, Args... args) {
-  out.push_back([callback, args...]() mutable { invoke(callback, std::move(args)...); });
+  out.push_back(
+      [callback, ... args = std::move(args)]() mutable { invoke(callback, std::move(args)...); });
 }
 
 }  // namespace

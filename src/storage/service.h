@@ -94,7 +94,8 @@ class Service final : public presence::LastSeenSink {
   Service(const Service&) = delete;
   Service& operator=(const Service&) = delete;
 
-  // Set once during wiring, before work is submitted. May be empty.
+  // Set once during wiring, before work is submitted. May be empty. Blocks until
+  // the worker has installed it (so operations submitted afterwards notify it).
   void set_change_listener(ChangeListener listener);
 
   // ---- tokens --------------------------------------------------------------
