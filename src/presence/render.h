@@ -2,8 +2,8 @@
 //
 // A user's JSON is rendered once per change of their data and kept as text.
 // Only one value depends on the moment of the read, Spotify's elapsed time
-// (written twice, as start_ and current_human_readable), so the text is kept in
-// three pieces around those two holes and a read is three appends.
+// (written twice, as start_ and current_human_readable), so the text is kept
+// with two holes at known offsets and a read is five appends.
 #pragma once
 
 #include <cstdint>
@@ -16,18 +16,18 @@
 namespace lantern::presence {
 
 struct RenderedUser {
-  // Without a Spotify track with a known start, `head` is the whole object and
-  // `middle`/`tail` are empty. Otherwise the object is
-  //   head + elapsed + middle + elapsed + tail.
-  std::string head;
-  std::string middle;
-  std::string tail;
+  // The complete object, except that with a Spotify track whose start is known
+  // the elapsed time is missing at two offsets (`first_hole` <= `second_hole`):
+  //   text[0, first) + elapsed + text[first, second) + elapsed + text[second, end).
+  std::string text;
+  std::size_t first_hole = 0;
+  std::size_t second_hole = 0;
   std::optional<std::int64_t> spotify_start_ms;  // set iff there are holes
   std::optional<std::int64_t> spotify_length_s;  // unknown when Discord sent no end
 
   // Appends the complete object for a read at `now_ms`.
   void append_to(std::string& out, std::int64_t now_ms) const;
-  std::size_t size_bytes() const { return head.size() + middle.size() + tail.size(); }
+  std::size_t size_bytes() const { return text.size() + (spotify_start_ms ? 16 : 0); }
 };
 
 // Renders `member` with `presence` (a non-online presence renders as the offline

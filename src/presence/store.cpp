@@ -48,9 +48,15 @@ namespace {
 
 // Only "online / idle / dnd" carry platforms and activities; an offline member
 // renders with none, so they are dropped here and equal data compares equal.
-Presence normalized(Presence presence) {
+Presence normalized(const Presence& presence) {
   if (presence.status == Status::kOffline) return Presence{};
   return presence;
+}
+
+// normalized(incoming) == current, without copying `incoming`.
+bool same_presence(const Presence& incoming, const Presence& current) {
+  if (incoming.status == Status::kOffline) return current == Presence{};
+  return incoming == current;
 }
 
 // Member events carry the full user: it replaces the cached one (protocol 2.3).
@@ -244,10 +250,11 @@ class PresenceStore::Impl {
     if (it == entries_.end() || patch.id == 0) return;  // not monitored
     Entry& entry = it->second;
     const UserView& old = *entry.view;
-    Member member = old.member();
-    const bool user_changed = patch.apply_to(member.user);
+    User user = old.user();
+    const bool user_changed = patch.apply_to(user);
+    if (!user_changed && (!presence || same_presence(*presence, old.presence()))) return;
+    Member member{std::move(user), old.member().joined_at_ms};
     Presence next = presence ? normalized(*presence) : old.presence();
-    if (!user_changed && next == old.presence()) return;
     update_last_seen(patch.id, old.presence().status, next.status);
     commit(entry, std::move(member), std::move(next), Change::Kind::kPresence);
   }

@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 
 #include "presence/store.h"
+#include "util/time.h"
 
 namespace lantern::presence {
 namespace {
@@ -203,6 +204,20 @@ TEST(RenderTest, ControlCharactersAreEscaped) {
   append_json_string(out, std::string("a\x01\tb\\\x1f", 6));
   EXPECT_EQ(out, R"("a\u0001\tb\\\u001f")");
   EXPECT_EQ(json::parse(out).as_string(), std::string("a\x01\tb\\\x1f", 6));
+}
+
+TEST(RenderTest, TimestampsMatchTheUtilFormatter) {
+  for (std::int64_t ms : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{-86'400'001},
+                          std::int64_t{951782400000} /* 2000-02-29 */, std::int64_t{1718747525463},
+                          std::int64_t{4102444799999}, std::int64_t{253402300800000} /* 10000 */,
+                          std::int64_t{-62167219200001} /* before year 0 */}) {
+    Member m = koi();
+    m.joined_at_ms = ms;
+    const json::value v = parse(render(m, Presence{}, 0));
+    const auto& since = v.at("metadata").at("monitoring_since");
+    EXPECT_EQ(since.at("raw").as_string(), format_iso8601_ms(ms)) << ms;
+    EXPECT_EQ(since.at("unix").as_int64(), floor_seconds(ms)) << ms;
+  }
 }
 
 TEST(RenderTest, SpotifyElapsedHelper) {
