@@ -96,6 +96,8 @@ class Service final : public presence::LastSeenSink {
 
   // Set once during wiring, before work is submitted. May be empty. Blocks until
   // the worker has installed it (so operations submitted afterwards notify it).
+  // Whatever it refers to must outlive the service (the destructor still runs
+  // queued writes, which notify it).
   void set_change_listener(ChangeListener listener);
 
   // ---- tokens --------------------------------------------------------------
