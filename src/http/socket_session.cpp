@@ -104,21 +104,23 @@ class SocketSession final : public hub::SessionSink,
 
   // ---- hub::SessionSink (any thread) ----------------------------------------
 
-  // The bound applies to what waits behind other frames: a frame that finds the
-  // outbox empty is always taken, so one frame larger than max_backlog_bytes
-  // (an INIT_ACK for All in a big guild) is sent, not refused.
+  // The byte bound applies to the frames waiting behind the head of the outbox
+  // (the frame being written): one frame larger than max_backlog_bytes (an
+  // INIT_ACK for All in a big guild) is sent, and events arriving meanwhile
+  // still fit. The frame bound counts the head too.
   void send(hub::FramePtr frame) override {
     std::lock_guard lock(mutex_);
     if (closing_) return;
     const std::size_t bytes = payload(*frame).size();
     const std::size_t frames = outbox_.size() - outbox_head_;
-    if (frames != 0 && (frames + 1 > options_.max_backlog_frames ||
-                        outbox_bytes_ + bytes > options_.max_backlog_bytes)) {
+    const std::size_t behind =
+        frames == 0 ? 0 : bytes + outbox_bytes_ - payload(*outbox_[outbox_head_]).size();
+    if (frames + 1 > options_.max_backlog_frames || behind > options_.max_backlog_bytes) {
       services_.stats().backlog_cutoffs++;
       return begin_close_locked(CloseCode::kLimit, hub::reason::kBacklog, /*drop_queued=*/true);
     }
     push_locked(std::move(frame), bytes);
-    record_peak(services_.stats().peak_backlog_bytes, outbox_bytes_);
+    record_peak(services_.stats().peak_backlog_bytes, behind);
     record_peak(services_.stats().peak_backlog_frames, frames + 1);
     schedule_write_locked();
   }

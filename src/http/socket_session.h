@@ -33,7 +33,8 @@ struct SocketStats {
   std::atomic<std::uint64_t> open{0};             // sessions currently connected
   std::atomic<std::uint64_t> accepted{0};         // WebSocket handshakes completed
   std::atomic<std::uint64_t> backlog_cutoffs{0};  // sessions ended for their backlog (4009)
-  // Largest unsent backlog any session has held (never above the bounds).
+  // Largest unsent backlog any session has held (never above the bounds):
+  // frames including the one being written, bytes of the frames behind it.
   std::atomic<std::uint64_t> peak_backlog_bytes{0};
   std::atomic<std::uint64_t> peak_backlog_frames{0};
 };
