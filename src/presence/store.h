@@ -112,25 +112,45 @@ class PresenceStore {
   // ---- writer side -------------------------------------------------------
 
   // A (re)synchronisation of the whole guild begins: every known member is
-  // marked unconfirmed. Members delivered by GUILD_CREATE / chunks until
-  // end_sync() are confirmed; end_sync() drops the unconfirmed ones (kLeft) and
-  // marks the store synced. Members whose data did not change produce no event.
+  // marked unconfirmed. Members delivered by GUILD_CREATE / chunks / ADD /
+  // UPDATE until end_sync() are confirmed; end_sync() drops the unconfirmed
+  // ones (kLeft) and marks the store synced. Members whose data did not change
+  // produce no event. Last seen: a member going from online/idle/dnd to offline
+  // gets last_seen = now (LastSeenSink told); coming back clears it (sink told
+  // nullopt); a member offline since first seen keeps none.
   void begin_sync();
   void end_sync();
 
+  // Each apply() reports its changes in one ChangeListener call, and only the
+  // changes that alter a member's rendered data: duplicates report nothing.
+  //
+  // GUILD_CREATE / chunks: listed members are added (kJoined) or replaced
+  // (kPresence when different); a listed member without an entry in the
+  // event's presences is offline. Presences of unlisted users apply only to
+  // known members. An `unavailable` GUILD_CREATE is ignored.
   void apply(const GuildCreate& event);
   void apply(const MembersChunk& event);
+  // ADD / UPDATE: the member's user is replaced by the event's (full) user; the
+  // presence is kept (a new member starts offline). A repeated ADD is an update.
   void apply(const MemberAdd& event);
   void apply(const MemberUpdate& event);
+  // The member and their presence are dropped (kLeft). Unknown ids: nothing.
   void apply(const MemberRemove& event);
+  // Merges the partial user and replaces the presence of a known member;
+  // presences of non-members are ignored. guild_id 0 counts as the base guild.
   void apply(const PresenceUpdate& event);
+  // Merges the bot's own user into its member entry, if it is a member.
   void apply(const UserUpdate& event);
 
   // Replaces the stored pairs of a user (member or not: pairs of non-members are
-  // kept so that they show as soon as the user joins). Emits kStorage for members.
+  // kept so that they show as soon as the user joins); null or empty = no pairs.
+  // Emits kStorage for members on every call, even when the pairs are equal
+  // (a client that wrote sees its write confirmed).
   void set_storage(Snowflake user_id, StoragePairsPtr pairs);
 
-  // Loads persisted last-seen moments at start (no events, no sink calls).
+  // Loads a persisted last-seen moment at start (no events, no sink calls). It
+  // shows while the user is offline; a seed for a member who is online now is
+  // dropped.
   void seed_last_seen(Snowflake user_id, std::int64_t unix_ms);
 
   // ---- reader side (any thread) ------------------------------------------
