@@ -447,7 +447,7 @@ RenderedUser render_user(const Member& member, const Presence& presence,
                          std::optional<std::int64_t> last_seen_ms, const StoragePairs* storage) {
   const bool online = presence.status != Status::kOffline;
   std::string out;
-  out.reserve(4096);
+  out.reserve(1024 + 640 * presence.activities.size());  // ~ the final size: one allocation
   Writer w(out);
   w.raw(R"({"metadata":)");
   write_metadata(w, member);
