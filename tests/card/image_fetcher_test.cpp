@@ -105,6 +105,13 @@ TEST_F(ImageFetcherTest, FollowsAtMostTwoRedirects) {
   EXPECT_EQ(server_.hits("/redirect/0"), 2);
 }
 
+TEST_F(ImageFetcherTest, HttpsFailsWhenThePeerDoesNotCompleteAVerifiedHandshake) {
+  auto& f = fetcher();
+  std::string https = server_.url("/ok.png");
+  https.replace(0, 4, "https");  // the server speaks plain HTTP only
+  EXPECT_FALSE(fetch(f, https)->ok());
+}
+
 TEST_F(ImageFetcherTest, RefusesUnsupportedSchemes) {
   auto& f = fetcher();
   EXPECT_FALSE(fetch(f, "ftp://127.0.0.1/ok.png")->ok());
