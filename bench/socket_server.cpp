@@ -3,7 +3,7 @@
 // simulator or the rest of the server.
 //
 //   socket_server --port 8000 --users 1000 --first-user 100000000000000000
-//                 --threads 2 --rate 2000 [--per-address 100000]
+//                 --threads 2 --rate 2000 [--delay 30] [--per-address 100000]
 //
 // --rate N applies N presence updates a second, round robin over the users,
 // on the writer strand exactly as the store would. Each update's username
@@ -46,6 +46,7 @@ struct Config {
   std::uint64_t first_user = 100000000000000000;
   int threads = 2;
   int rate = 0;
+  int delay_s = 0;  // seconds before the updates start (let the sessions connect first)
   // Every load generator connection comes from 127.0.0.1.
   std::size_t per_address = 100000;
 };
@@ -177,7 +178,7 @@ int main(int argc, char** argv) {
     ticker.async_wait(tick);
   };
   if (config.rate > 0) {
-    ticker.expires_after(std::chrono::milliseconds(10));
+    ticker.expires_after(std::chrono::seconds(config.delay_s) + std::chrono::milliseconds(10));
     ticker.async_wait(tick);
   }
 
