@@ -142,15 +142,25 @@ void GatewayConnection::run(http::request<http::string_body> request) {
 
 void GatewayConnection::on_accept(beast::error_code ec) {
   if (ec) return fail(ec, "accept");
+  accepted_ = true;
   ++sim_->accepted_connections;
   if (sim_->opt.log) spdlog::info("sim: gateway connection {} open", index_);
   sim_->notify();
+  // Faults scripted during the handshake (op 7, a close) were queued; Discord, too, may
+  // send op 7 before Hello.
   send(R"({"op":10,"d":{"heartbeat_interval":)" + std::to_string(sim_->opt.heartbeat_interval_ms) +
        R"(,"_trace":)" + kTrace + R"(},"s":null,"t":null})");
   if (bad_version_) {
     close(4012, close_reason(4012));
-  } else {
+  } else if (!pending_close_) {
     arm_heartbeat_timer();
+  }
+  if (!writing_) {
+    if (!queue_.empty()) {
+      do_write();
+    } else if (pending_close_) {
+      do_close();
+    }
   }
   do_read();
 }
@@ -168,7 +178,8 @@ void GatewayConnection::on_read(beast::error_code ec, std::size_t) {
     const auto code = static_cast<std::uint16_t>(ws_.reason().code);
     if (sim_->opt.log)
       spdlog::info("sim: gateway connection {} closed by client ({})", index_, code);
-    if ((code == 1000 || code == 1001) && session_) {
+    // A client-initiated 1000/1001 destroys the session (discord-protocol 1.7).
+    if ((code == 1000 || code == 1001) && session_ && !closing_ && !pending_close_) {
       sim_->forget_session(session_->id);
     }
     return finish();
@@ -271,6 +282,7 @@ void GatewayConnection::handle_identify(const json::value& dv) {
     return;
   }
 
+  sim_->prune_sessions();
   auto s = std::make_shared<GatewaySession>();
   s->id = sim_->new_session_id();
   s->intents = wanted;
@@ -446,7 +458,7 @@ void GatewayConnection::send(std::shared_ptr<const std::string> payload) {
   }
   if (deflater_) payload = std::make_shared<const std::string>(deflater_->compress(*payload));
   queue_.push_back(std::move(payload));
-  if (!writing_) do_write();
+  if (!writing_ && accepted_) do_write();
 }
 
 void GatewayConnection::do_write() {
@@ -473,7 +485,7 @@ void GatewayConnection::close(std::uint16_t code, std::string reason) {
     detach_session();
   }
   heartbeat_timer_.cancel();
-  if (!writing_) do_close();
+  if (!writing_ && accepted_) do_close();
 }
 
 void GatewayConnection::do_close() {

@@ -335,6 +335,7 @@ void interaction_callback(Call& call, std::string_view id_text, std::string_view
     return call.reply(400, invalid_form("type", "This field is required"));
   st.acknowledged = true;
   sim.callbacks.push_back(InteractionCallback{*id, std::string(token), call.body, call.files});
+  if (sim.callbacks.size() > sim.opt.max_records) sim.callbacks.erase(sim.callbacks.begin());
   const std::int64_t t = type->as_int64();
   static const json::object kEmpty;
   const json::value* data = body->if_contains("data");

@@ -125,6 +125,8 @@ class Simulator::Impl : public std::enable_shared_from_this<Simulator::Impl> {
                  std::uint64_t required_intents);
   // Assigns the next `s`, stores the payload for replay and sends it if connected.
   void dispatch_to(GatewaySession& session, std::string_view name, std::string_view d);
+  // Posts `fn` to the I/O thread unless stopped (nothing may be queued after stop()).
+  void post_if_running(std::function<void()> fn);
   void post_broadcast(std::string name, std::string d, std::uint64_t required_intents);
   std::string guild_create_json(const GatewaySession& session);  // takes state_mu
   // Builds the GUILD_MEMBERS_CHUNK `d`s for an op 8 request (takes state_mu).
@@ -132,6 +134,8 @@ class Simulator::Impl : public std::enable_shared_from_this<Simulator::Impl> {
   std::string new_session_id();
   Snowflake next_snowflake();
   void forget_session(const std::string& id);
+  // Makes room for one more session (Options::max_sessions), evicting detached ones.
+  void prune_sessions();
   void for_each_connection(const std::function<void(GatewayConnection&)>& fn);
 
   // ---- REST (rest_routes.cpp), I/O thread
@@ -143,10 +147,14 @@ class Simulator::Impl : public std::enable_shared_from_this<Simulator::Impl> {
   void notify();
 
   Options opt;
-  net::io_context ioc{1};
+  // Destroyed by stop() after the thread has joined: that destroys every handler still
+  // pending (each holds a shared_ptr to its connection, which holds this Impl), so no
+  // reference cycle outlives stop(). `ioc` must not be used once running is false.
+  std::unique_ptr<net::io_context> ioc_owner = std::make_unique<net::io_context>(1);
+  net::io_context& ioc = *ioc_owner;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::thread thread;
-  tcp::acceptor acceptor{ioc};
+  std::optional<tcp::acceptor> acceptor;  // from start() until stop()
   std::atomic<std::uint16_t> bound_port{0};
   std::atomic<bool> running{false};
 
@@ -176,8 +184,8 @@ class Simulator::Impl : public std::enable_shared_from_this<Simulator::Impl> {
 
   // Records (rec_mu).
   mutable std::mutex rec_mu;
-  std::vector<GatewayRecord> gateway_records;
-  std::vector<RestRecord> rest_records;
+  std::deque<GatewayRecord> gateway_records;  // at most Options::max_records, oldest dropped
+  std::deque<RestRecord> rest_records;
 
   mutable std::mutex wait_mu;
   mutable std::condition_variable wait_cv;
@@ -242,6 +250,7 @@ class GatewayConnection : public std::enable_shared_from_this<GatewayConnection>
   std::unique_ptr<Deflater> deflater_;  // set when compress=zlib-stream
   std::deque<std::shared_ptr<const std::string>> queue_;
   bool writing_ = false;
+  bool accepted_ = false;  // no frame may be written before the handshake completed
   std::optional<std::pair<std::uint16_t, std::string>> pending_close_;
   bool closing_ = false;  // close frame sent or being sent
   bool finished_ = false;

@@ -109,11 +109,12 @@ json::object Simulator::Impl::bot_user() const {
 
 void Simulator::Impl::start() {
   tcp::endpoint ep(net::ip::make_address(opt.bind), opt.port);
-  acceptor.open(ep.protocol());
-  acceptor.set_option(net::socket_base::reuse_address(true));
-  acceptor.bind(ep);
-  acceptor.listen(net::socket_base::max_listen_connections);
-  bound_port = acceptor.local_endpoint().port();
+  acceptor.emplace(ioc);
+  acceptor->open(ep.protocol());
+  acceptor->set_option(net::socket_base::reuse_address(true));
+  acceptor->bind(ep);
+  acceptor->listen(net::socket_base::max_listen_connections);
+  bound_port = acceptor->local_endpoint().port();
   running = true;
   work.emplace(ioc.get_executor());
   do_accept();
@@ -122,12 +123,12 @@ void Simulator::Impl::start() {
 }
 
 void Simulator::Impl::do_accept() {
-  acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
+  acceptor->async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket s) {
     if (ec) {
       if (ec != net::error::operation_aborted && self->opt.log) {
         spdlog::warn("sim: accept: {}", ec.message());
       }
-      if (!self->acceptor.is_open()) return;
+      if (!self->acceptor->is_open()) return;
     } else {
       auto conn = std::make_shared<HttpConnection>(self, std::move(s));
       if (self->http_connections.size() > 64) {
@@ -144,7 +145,7 @@ void Simulator::Impl::stop() {
   if (!running.exchange(false)) return;
   net::post(ioc, [self = shared_from_this()] {
     beast::error_code ec;
-    self->acceptor.close(ec);
+    self->acceptor->close(ec);
     self->for_each_connection([](GatewayConnection& c) { c.drop(); });
     for (auto& [i, w] : self->http_connections) {
       if (auto c = w.lock()) c->close();
@@ -157,8 +158,12 @@ void Simulator::Impl::stop() {
     wait_cv.wait_until(lock, deadline, [&] { return open_connections == 0 && open_http == 0; });
   }
   work.reset();
-  ioc.stop();
+  // Runs after everything already queued (FIFO), so queued handlers release their
+  // references to this Impl before the thread exits.
+  net::post(ioc, [this] { ioc.stop(); });
   if (thread.joinable()) thread.join();
+  acceptor.reset();
+  ioc_owner.reset();  // destroys handlers that were still pending (see sim_internal.h)
   notify();
 }
 
@@ -242,6 +247,10 @@ void Simulator::Impl::post_broadcast(std::string name, std::string d, std::uint6
   });
 }
 
+void Simulator::Impl::post_if_running(std::function<void()> fn) {
+  if (running) net::post(ioc, std::move(fn));
+}
+
 void Simulator::Impl::for_each_connection(const std::function<void(GatewayConnection&)>& fn) {
   std::vector<std::shared_ptr<GatewayConnection>> live;
   for (auto& [i, w] : connections) {
@@ -252,6 +261,20 @@ void Simulator::Impl::for_each_connection(const std::function<void(GatewayConnec
 
 void Simulator::Impl::forget_session(const std::string& id) {
   sessions.erase(id);
+}
+
+void Simulator::Impl::prune_sessions() {
+  while (!sessions.empty() && sessions.size() >= std::max<std::size_t>(1, opt.max_sessions)) {
+    auto oldest = sessions.end();
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      if (!it->second->connection.expired()) continue;
+      if (oldest == sessions.end() || it->second->detached_at < oldest->second->detached_at) {
+        oldest = it;
+      }
+    }
+    if (oldest == sessions.end()) return;  // all connected: allow more
+    sessions.erase(oldest);
+  }
 }
 
 std::string Simulator::Impl::new_session_id() {
@@ -443,6 +466,7 @@ void Simulator::Impl::record_gateway(GatewayRecord record) {
   {
     std::lock_guard lock(rec_mu);
     gateway_records.push_back(std::move(record));
+    while (gateway_records.size() > opt.max_records) gateway_records.pop_front();
   }
   notify();
 }
@@ -451,6 +475,7 @@ void Simulator::Impl::record_rest(RestRecord record) {
   {
     std::lock_guard lock(rec_mu);
     rest_records.push_back(std::move(record));
+    while (rest_records.size() > opt.max_records) rest_records.pop_front();
   }
   notify();
 }
@@ -592,25 +617,25 @@ std::optional<json::object> Simulator::presence(Snowflake user_id) const {
 }
 
 void Simulator::close_sessions(std::uint16_t code, std::string reason) {
-  net::post(impl_->ioc, [self = impl_, code, reason = std::move(reason)] {
+  impl_->post_if_running([self = impl_, code, reason = std::move(reason)] {
     self->for_each_connection([&](GatewayConnection& c) { c.close(code, reason); });
   });
 }
 
 void Simulator::drop_connections() {
-  net::post(impl_->ioc,
-            [self = impl_] { self->for_each_connection([](GatewayConnection& c) { c.drop(); }); });
+  impl_->post_if_running(
+      [self = impl_] { self->for_each_connection([](GatewayConnection& c) { c.drop(); }); });
 }
 
 void Simulator::send_reconnect() {
-  net::post(impl_->ioc, [self = impl_] {
+  impl_->post_if_running([self = impl_] {
     self->for_each_connection(
         [](GatewayConnection& c) { c.send(R"({"op":7,"d":null,"s":null,"t":null})"); });
   });
 }
 
 void Simulator::send_invalid_session(bool resumable) {
-  net::post(impl_->ioc, [self = impl_, resumable] {
+  impl_->post_if_running([self = impl_, resumable] {
     self->for_each_connection([&](GatewayConnection& c) {
       c.send(resumable ? R"({"op":9,"d":true,"s":null,"t":null})"
                        : R"({"op":9,"d":false,"s":null,"t":null})");
@@ -623,7 +648,7 @@ void Simulator::send_invalid_session(bool resumable) {
 }
 
 void Simulator::request_heartbeat() {
-  net::post(impl_->ioc, [self = impl_] {
+  impl_->post_if_running([self = impl_] {
     self->for_each_connection(
         [](GatewayConnection& c) { c.send(R"({"op":1,"d":null,"s":null,"t":null})"); });
   });
@@ -663,6 +688,11 @@ json::object Simulator::deliver_interaction(json::object interaction) {
   std::string token = tok.is_string() ? std::string(tok.as_string()) : std::string{};
   {
     std::lock_guard lock(impl_->rest_mu);
+    // Interaction tokens expire after 15 minutes on Discord; forget them then.
+    const auto now = Clock::now();
+    std::erase_if(impl_->interactions, [&](const auto& kv) {
+      return now - kv.second.created > std::chrono::minutes(15);
+    });
     InteractionState st;
     st.id = id;
     st.created = Clock::now();
@@ -702,12 +732,12 @@ json::array Simulator::commands(Snowflake guild_id) const {
 
 std::vector<GatewayRecord> Simulator::gateway_records() const {
   std::lock_guard lock(impl_->rec_mu);
-  return impl_->gateway_records;
+  return {impl_->gateway_records.begin(), impl_->gateway_records.end()};
 }
 
 std::vector<RestRecord> Simulator::rest_records() const {
   std::lock_guard lock(impl_->rec_mu);
-  return impl_->rest_records;
+  return {impl_->rest_records.begin(), impl_->rest_records.end()};
 }
 
 void Simulator::clear_records() {

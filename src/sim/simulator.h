@@ -15,6 +15,15 @@
 //
 // JSON arguments are Discord wire JSON (snowflakes as strings), exactly as a client
 // receives it; the simulator does not validate member/presence contents beyond `user.id`.
+//
+// Guild model: one guild (Options::guild_id) whose members include the bot itself (added
+// at construction, online), so member_count() is the number of added members + 1, as on
+// Discord. GUILD_CREATE follows discord-protocol 1.10 (large_threshold, > 75,000 members
+// or no GUILD_PRESENCES → only the bot); its and the chunks' presences carry no guild_id.
+//
+// Deliberately not simulated: zstd-stream and ETF encodings, sharding beyond checking the
+// `shard` pair, the identify max_concurrency window, the op 3 limit of 5 per 20 s, closing
+// the socket a few seconds after op 7, and TLS (plain ws:// and http:// only).
 #pragma once
 
 #include <boost/json/fwd.hpp>
@@ -106,7 +115,11 @@ class Simulator {
     int gateway_send_window_ms = 60000;
     std::size_t replay_buffer_payloads = 4096;           // per session, oldest dropped first
     std::size_t replay_buffer_bytes = 64 * 1024 * 1024;  // per session
-    std::size_t max_queued_writes = 8192;    // per connection; a slower client is dropped
+    std::size_t max_queued_writes = 8192;  // per connection; a slower client is dropped
+    // Sessions kept for RESUME; beyond this the longest-detached one is forgotten (a
+    // resume of it then gets op 9 false). Connected sessions are never evicted.
+    std::size_t max_sessions = 32;
+    std::size_t max_records = 100000;        // per recorder (gateway, REST); oldest dropped
     int interaction_ack_deadline_ms = 3000;  // callbacks later than this get 10062
     int zlib_level = 1;                      // deflate level for zlib-stream (1 = fastest)
     bool log = false;                        // spdlog info lines for connections and faults

@@ -51,7 +51,8 @@ class GatewayTest : public ::testing::Test {
     return std::make_unique<TestGateway>(sim_->port(), target);
   }
   // Connects, identifies and reads through GUILD_CREATE.
-  std::unique_ptr<TestGateway> ready_client(Read* ready = nullptr, std::int64_t intents = 259) {
+  std::unique_ptr<TestGateway> ready_client(Read* ready = nullptr, std::int64_t intents = 259,
+                                            Read* guild = nullptr) {
     auto c = connect();
     EXPECT_EQ(c->read().op(), 10);
     c->identify("sim-token", intents);
@@ -59,7 +60,9 @@ class GatewayTest : public ::testing::Test {
     EXPECT_EQ(r.t(), "READY");
     if (ready) *ready = r;
     if (intents & 1) {
-      EXPECT_EQ(c->read().t(), "GUILD_CREATE");
+      Read g = c->read();
+      EXPECT_EQ(g.t(), "GUILD_CREATE");
+      if (guild) *guild = g;
     }
     return c;
   }
@@ -372,6 +375,31 @@ TEST_F(GatewayTest, ResumeReplaysMissedDispatchesThenResumed) {
   Read bad = s->read();
   EXPECT_TRUE(bad.closed);
   EXPECT_EQ(bad.close_code, 4007);
+}
+
+TEST_F(GatewayTest, OldSessionsAreEvictedBeyondTheCap) {
+  Simulator::Options o;
+  o.max_sessions = 2;
+  start(o);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    Read ready;
+    auto c = ready_client(&ready);
+    ids.emplace_back(ready.d().at("session_id").as_string());
+    c->close(4000);  // resumable
+    ASSERT_TRUE(sim_->wait_for([&] { return sim_->identified_count() == 0; }));
+  }
+  auto r = connect();
+  ASSERT_EQ(r->read().op(), 10);
+  r->send(json::object{
+      {"op", 6}, {"d", json::object{{"token", "sim-token"}, {"session_id", ids[0]}, {"seq", 2}}}});
+  Read inv = r->read();
+  EXPECT_EQ(inv.op(), 9);  // the oldest one was forgotten
+  auto k = connect();
+  ASSERT_EQ(k->read().op(), 10);
+  k->send(json::object{
+      {"op", 6}, {"d", json::object{{"token", "sim-token"}, {"session_id", ids[2]}, {"seq", 2}}}});
+  EXPECT_EQ(k->read().t(), "RESUMED");
 }
 
 TEST_F(GatewayTest, ScriptedReconnectAndInvalidSession) {

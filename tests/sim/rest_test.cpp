@@ -190,6 +190,21 @@ TEST_F(RestTest, MultipartInteractionCallbackIsRecorded) {
       "card");
 }
 
+TEST(RestLateTest, LateCallbackIsUnknownInteraction) {
+  Simulator::Options o;
+  o.interaction_ack_deadline_ms = 0;  // every callback is late
+  Simulator sim(o);
+  sim.start();
+  auto i = sim.deliver_interaction(json::object{{"type", 2}});
+  auto r = rest(sim.port(), http::post,
+                "/api/v10/interactions/" + std::string(i.at("id").as_string()) + "/" +
+                    std::string(i.at("token").as_string()) + "/callback",
+                R"({"type":4,"data":{"content":"late"}})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.json().at("code").as_int64(), 10062);
+  EXPECT_TRUE(sim.interaction_callbacks().empty());
+}
+
 TEST_F(RestTest, GuildMembersPaginate) {
   for (Snowflake id = 10; id < 15; ++id) {
     sim_->add_member(
