@@ -21,6 +21,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/read.hpp>
 #include <chrono>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -111,22 +112,22 @@ void accept(net::io_context& io, tcp::acceptor& acceptor, http::SocketServices& 
 
 Config parse_args(int argc, char** argv) {
   Config c;
+  const std::map<std::string, std::function<void(const std::string&)>> options = {
+      {"--port", [&](auto& v) { c.port = static_cast<unsigned short>(std::stoi(v)); }},
+      {"--users", [&](auto& v) { c.users = std::stoi(v); }},
+      {"--first-user", [&](auto& v) { c.first_user = std::stoull(v); }},
+      {"--threads", [&](auto& v) { c.threads = std::stoi(v); }},
+      {"--rate", [&](auto& v) { c.rate = std::stoi(v); }},
+      {"--delay", [&](auto& v) { c.delay_s = std::stoi(v); }},
+      {"--per-address", [&](auto& v) { c.per_address = std::stoul(v); }},
+  };
   for (int i = 1; i + 1 < argc; i += 2) {
-    std::string key = argv[i], value = argv[i + 1];
-    if (key == "--port")
-      c.port = static_cast<unsigned short>(std::stoi(value));
-    else if (key == "--users")
-      c.users = std::stoi(value);
-    else if (key == "--first-user")
-      c.first_user = std::stoull(value);
-    else if (key == "--threads")
-      c.threads = std::stoi(value);
-    else if (key == "--rate")
-      c.rate = std::stoi(value);
-    else {
-      std::cerr << "unknown option " << key << "\n";
+    auto option = options.find(argv[i]);
+    if (option == options.end()) {
+      std::cerr << "unknown option " << argv[i] << "\n";
       std::exit(2);
     }
+    option->second(argv[i + 1]);
   }
   return c;
 }
