@@ -9,7 +9,7 @@
 //
 //   socket_loadgen --port 8000 --users 1000 --first-user 100000000000000000
 //                  --sessions 18000 --processes 4 --all-every 1000 --seconds 60
-//                  [--server-pid PID] [--zlib]
+//                  [--server-pid PID] [--zlib 1]
 //
 // Session i subscribes to user first_user + (i mod users), or to "All" when
 // --all-every divides i + 1. Latency: when a frame contains "lg_ts:<unix ms>"
@@ -32,7 +32,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -348,32 +350,25 @@ std::uint64_t percentile(const Stats& stats, double p) {
 
 Config parse_args(int argc, char** argv) {
   Config c;
+  const std::map<std::string, std::function<void(const std::string&)>> options = {
+      {"--host", [&](auto& v) { c.host = v; }},
+      {"--port", [&](auto& v) { c.port = v; }},
+      {"--first-user", [&](auto& v) { c.first_user = std::stoull(v); }},
+      {"--users", [&](auto& v) { c.users = std::stoi(v); }},
+      {"--sessions", [&](auto& v) { c.sessions = std::stoi(v); }},
+      {"--processes", [&](auto& v) { c.processes = std::stoi(v); }},
+      {"--all-every", [&](auto& v) { c.all_every = std::stoi(v); }},
+      {"--seconds", [&](auto& v) { c.seconds = std::stoi(v); }},
+      {"--server-pid", [&](auto& v) { c.server_pid = std::stoi(v); }},
+      {"--zlib", [&](auto& v) { c.zlib = v == "1"; }},
+  };
   for (int i = 1; i + 1 < argc; i += 2) {
-    std::string key = argv[i], value = argv[i + 1];
-    if (key == "--host")
-      c.host = value;
-    else if (key == "--port")
-      c.port = value;
-    else if (key == "--first-user")
-      c.first_user = std::stoull(value);
-    else if (key == "--users")
-      c.users = std::stoi(value);
-    else if (key == "--sessions")
-      c.sessions = std::stoi(value);
-    else if (key == "--processes")
-      c.processes = std::stoi(value);
-    else if (key == "--all-every")
-      c.all_every = std::stoi(value);
-    else if (key == "--seconds")
-      c.seconds = std::stoi(value);
-    else if (key == "--server-pid")
-      c.server_pid = std::stoi(value);
-    else if (key == "--zlib")
-      c.zlib = value == "1";
-    else {
-      std::cerr << "unknown option " << key << "\n";
+    auto option = options.find(argv[i]);
+    if (option == options.end()) {
+      std::cerr << "unknown option " << argv[i] << "\n";
       std::exit(2);
     }
+    option->second(argv[i + 1]);
   }
   return c;
 }
