@@ -84,7 +84,9 @@ class WsSocket final : public GatewaySocket,
 
   std::uint16_t server_close_code() const override { return ws_.reason().code; }
 
-  bool is_close(boost::system::error_code ec) const override { return ec == websocket::error::closed; }
+  bool is_close(boost::system::error_code ec) const override {
+    return ec == websocket::error::closed;
+  }
 
  private:
   void on_resolve(tcp::resolver::results_type results, Handler done) {
