@@ -139,7 +139,6 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     std::shared_ptr<GatewaySocket> socket;
     Mode mode = Mode::kIdentify;
     std::unique_ptr<ZlibStreamInflater> inflater;
-    PayloadParser parser;            // one arena per connection, reused for every payload
     std::string message;             // raw bytes of the message being read
     std::string payload;             // inflated payload
     std::deque<std::string> outbox;  // written one at a time
@@ -371,7 +370,10 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
   // ---- payloads ----------------------------------------------------------------
 
   void handle_payload(const ConnectionPtr& connection, const std::string& text) {
-    auto envelope = connection->parser.parse(text);
+    // decode_envelope rather than the arena-reusing PayloadParser: with Boost
+    // 1.81 the latter threw bad_alloc after a few dozen member chunks of a
+    // 100k-member guild; switch back once that is fixed.
+    auto envelope = decode_envelope(text);
     if (!envelope) {
       spdlog::warn("gateway: ignoring a payload: {}", envelope.error);
       return;

@@ -19,8 +19,10 @@
 //  * start(), stop(), update_presence() may be called from any thread.
 //  * status() and session() may be called from any thread at any time.
 //
-// Lifetime: the sink and the REST client must outlive the GatewayClient. Destroy
-// (or stop) the client before the io_context; the destructor stops it.
+// Lifetime: the sink and the REST client must outlive the GatewayClient's work
+// on the executor: stop() is asynchronous (it runs on the executor), and sink
+// calls end once it has run (status().running turns false) or the io_context
+// has stopped. The destructor stops the client keeping the session resumable.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
