@@ -118,26 +118,57 @@ void read_server(const toml::table& table, ServerConfig& server, SocketConfig& s
                });
 }
 
+// The member of card::Theme a [user_svg_card.colors.<theme>] key names.
+std::string* theme_field(card::Theme& theme, std::string_view name) {
+  static const std::pair<std::string_view, std::string card::Theme::*> kFields[] = {
+      {"background", &card::Theme::background},
+      {"border", &card::Theme::border},
+      {"text", &card::Theme::text},
+      {"secondary_text", &card::Theme::secondary_text},
+      {"separator", &card::Theme::separator},
+      {"status_online", &card::Theme::status_online},
+      {"status_idle", &card::Theme::status_idle},
+      {"status_dnd", &card::Theme::status_dnd},
+      {"status_offline", &card::Theme::status_offline},
+      {"tag_background", &card::Theme::tag_background},
+      {"tag_text", &card::Theme::tag_text},
+      {"progress_track", &card::Theme::progress_track},
+      {"progress_fill", &card::Theme::progress_fill},
+      {"image_background", &card::Theme::image_background},
+  };
+  for (const auto& [key, member] : kFields) {
+    if (key == name) return &(theme.*member);
+  }
+  return nullptr;
+}
+
 void read_card_colors(const toml::table& table, Config& config) {
-  for_each_key(table, "user_svg_card",
-               [&](const std::string& key, const std::string& full, const toml::node& node) {
-                 if (key != "colors") return false;
-                 for_each_key(require_table(full, node), full,
-                              [&](const std::string& theme, const std::string& theme_key,
-                                  const toml::node& theme_node) {
-                                if (theme != "dark" && theme != "light") return false;
-                                for_each_key(
-                                    require_table(theme_key, theme_node), theme_key,
-                                    [&](const std::string& name, const std::string& color_key,
-                                        const toml::node& color) {
-                                      config.card_colors[theme][name] =
-                                          require_string(color_key, color);
-                                      return true;
-                                    });
-                                return true;
-                              });
-                 return true;
-               });
+  for_each_key(
+      table, "user_svg_card",
+      [&](const std::string& key, const std::string& full, const toml::node& node) {
+        if (key != "colors") return false;
+        for_each_key(
+            require_table(full, node), full,
+            [&](const std::string& theme_name, const std::string& theme_key,
+                const toml::node& theme_node) {
+              if (theme_name != "dark" && theme_name != "light") return false;
+              card::Theme& theme =
+                  theme_name == "dark" ? config.card_themes.dark : config.card_themes.light;
+              for_each_key(require_table(theme_key, theme_node), theme_key,
+                           [&](const std::string& name, const std::string& color_key,
+                               const toml::node& color) {
+                             std::string* field = theme_field(theme, name);
+                             if (!field) return false;
+                             *field = require_string(color_key, color);
+                             if (!card::is_valid_color(*field)) {
+                               throw ConfigError(color_key, "must be a colour like \"#1a2b3c\"");
+                             }
+                             return true;
+                           });
+              return true;
+            });
+        return true;
+      });
 }
 
 void read_simple_section(const toml::table& root, Config& config) {
@@ -302,6 +333,10 @@ void require_serve_settings(const Config& config) {
   }
   if (config.discord.token.empty()) {
     throw ConfigError("DISCORD_BOT_TOKEN", "is required to connect to Discord");
+  }
+  if (config.kv_token_encryption_secret.empty()) {
+    throw ConfigError("KV_TOKEN_ENCRYPTION_SECRET",
+                      "is required (64 hex characters; e.g. `openssl rand -hex 32`)");
   }
 }
 

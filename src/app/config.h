@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "card/theme.h"
 #include "util/snowflake.h"
 
 namespace lantern::app {
@@ -51,9 +52,6 @@ struct LogConfig {
   bool access = true;
 };
 
-// [user_svg_card.colors.<theme>]: colour name -> CSS colour.
-using CardColors = std::map<std::string, std::string>;
-
 struct Config {
   Snowflake base_guild_id = 0;
   std::size_t max_bulk_get_users_size = 50;
@@ -63,8 +61,8 @@ struct Config {
   DiscordConfig discord;
   DatabaseConfig database;
   LogConfig log;
-  std::string kv_token_encryption_secret;         // secret: 64 hex characters
-  std::map<std::string, CardColors> card_colors;  // "dark", "light"
+  std::string kv_token_encryption_secret;  // secret: 64 hex characters
+  card::Themes card_themes;                // [user_svg_card.colors.dark|light]
 
   // A one-line summary for the start-up log, secrets masked.
   std::string describe() const;

@@ -6,19 +6,27 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <condition_variable>
+#include <future>
 #include <mutex>
 #include <thread>
 #include <variant>
 
+#include "card/card_service.h"
+#include "card/image_cache.h"
+#include "card/image_fetcher.h"
 #include "discord/gateway_client.h"
 #include "discord/rest_client.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "http/socket_session.h"
+#include "http/upgrade.h"
 #include "http/users_routes.h"
 #include "hub/directory.h"
 #include "hub/hub.h"
+#include "storage/service.h"
 #include "util/time.h"
 
 namespace lantern::app {
@@ -52,22 +60,72 @@ class ChangeFanout final : public presence::ChangeListener {
   hub::Hub* hub_ = nullptr;
 };
 
+std::unique_ptr<storage::Service> open_storage(const Config& config) {
+  storage::StorageConfig storage_config;
+  storage_config.sqlite_path = config.database.path;
+  storage_config.secret_hex = config.kv_token_encryption_secret;
+  storage_config.service.retention_ms =
+      static_cast<std::int64_t>(config.database.retention_days) * 24 * 3600 * 1000;
+  auto opened = storage::open_service(storage_config);
+  if (!opened.service) throw ConfigError("database", opened.error);
+  return std::move(opened.service);
+}
+
+// Runs `submit(callback)` on the storage thread and waits for its result. Only
+// for start-up, before any network thread depends on us.
+template <typename Result, typename Submit>
+Result wait_for_storage(Submit submit) {
+  std::promise<Result> promise;
+  auto future = promise.get_future();
+  if (!submit([&promise](storage::Status status, Result result) {
+        if (status != storage::Status::kOk) {
+          promise.set_exception(std::make_exception_ptr(
+              std::runtime_error("storage: could not load the stored data at start")));
+          return;
+        }
+        promise.set_value(std::move(result));
+      })) {
+    throw std::runtime_error("storage: queue refused the start-up load");
+  }
+  return future.get();
+}
+
+http::Response svg_response(std::string svg) {
+  http::Response response;
+  response.content_type = "image/svg+xml; charset=utf-8";
+  response.body = std::move(svg);
+  response.with_header("Cache-Control", "no-store, no-cache, must-revalidate")
+      .with_header("Content-Security-Policy",
+                   "default-src 'none'; img-src data:; style-src 'unsafe-inline'");
+  return response;
+}
+
 }  // namespace
 
 class Service::Impl final : public discord::GatewayEventSink {
  public:
   explicit Impl(Config config)
       : config_(std::move(config)),
+        storage_(open_storage(config_)),
         writer_(asio::make_strand(io_)),
-        store_(config_.base_guild_id, &fanout_, nullptr),
+        store_(config_.base_guild_id, &fanout_, storage_.get()),
         directory_(store_),
         hub_(
             directory_, hub_options(config_.socket),
             [this](std::function<void()> work) { asio::post(writer_, std::move(work)); },
             [] { return unix_now_ms(); }),
         rest_(io_.get_executor(), rest_options()),
-        gateway_(writer_, gateway_options(), rest_, *this) {
+        gateway_(writer_, gateway_options(), rest_, *this),
+        sockets_(hub_),
+        image_cache_(card::ImageCache::Config{}),
+        image_fetcher_(io_.get_executor(), image_cache_, card::FetcherConfig{}),
+        cards_(image_fetcher_, config_.card_themes),
+        purge_timer_(io_) {
     fanout_.attach(&hub_);
+    seed_store_from_storage();
+    storage_->set_change_listener([this](Snowflake id, presence::StoragePairsPtr pairs) {
+      asio::post(writer_, [this, id, pairs = std::move(pairs)] { store_.set_storage(id, pairs); });
+    });
     build_routes();
   }
 
@@ -79,13 +137,17 @@ class Service::Impl final : public discord::GatewayEventSink {
     options.port = config_.server.port;
     options.trust_proxy = config_.server.trust_proxy;
     options.access_log = config_.log.access;
-    server_ = std::make_unique<http::Server>(io_, options, router_, http::UpgradeHandler{});
+    server_ = std::make_unique<http::Server>(
+        io_, options, router_, [this](http::UpgradeRequest&& upgrade) {
+          http::start_socket_session(std::move(upgrade), sockets_);
+        });
     server_->start();
     const int threads = config_.server.threads > 0
                             ? config_.server.threads
                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
     gateway_.start();
+    schedule_purge();
     spdlog::info("lantern: listening on {}:{} with {} thread(s)", config_.server.bind,
                  server_->port(), threads);
   }
@@ -126,9 +188,11 @@ class Service::Impl final : public discord::GatewayEventSink {
   void on_sync_end() override {
     store_.end_sync();
     spdlog::info("gateway: base guild synchronised, {} members monitored", store_.size());
+    start_retention_of_absent_users();
   }
   void on_event(const discord::GatewayEvent& event) override {
     std::visit([this](const auto& typed) { store_.apply(typed); }, event);
+    track_membership(event);
   }
   void on_fatal(const std::string& message) override {
     spdlog::critical("gateway: {}", message);
@@ -152,23 +216,101 @@ class Service::Impl final : public discord::GatewayEventSink {
 
   void build_routes() {
     http::add_service_routes(router_, store_);
-    http::add_users_routes(router_, store_,
-                           http::UsersRouteOptions{config_.max_bulk_get_users_size}, {});
+    http::add_users_routes(
+        router_, store_, http::UsersRouteOptions{config_.max_bulk_get_users_size},
+        [this](const http::Request& request, presence::UserViewPtr user, http::Respond respond) {
+          answer_card(request, std::move(user), std::move(respond));
+        });
+  }
+
+  void answer_card(const http::Request& request, presence::UserViewPtr user,
+                   http::Respond respond) {
+    auto options = card::parse_card_options(request.query);
+    if (!options.ok()) return respond(http::json_error(400, options.error()));
+    cards_.render_card_async(
+        std::move(user), options.options(), unix_now_ms(),
+        [respond = std::move(respond)](std::string svg) { respond(svg_response(std::move(svg))); });
+  }
+
+  // The pairs and last-seen moments stored before this start, loaded into the
+  // store before the gateway delivers its first member (so the first render
+  // already has them).
+  void seed_store_from_storage() {
+    auto pairs = wait_for_storage<storage::Service::PairsList>(
+        [this](auto done) { return storage_->load_all_pairs(std::move(done)); });
+    auto seen = wait_for_storage<storage::Service::LastSeenList>(
+        [this](auto done) { return storage_->load_all_last_seen(std::move(done)); });
+    for (auto& [id, user_pairs] : pairs) {
+      users_with_storage_.push_back(id);
+      store_.set_storage(id, std::move(user_pairs));
+    }
+    for (const auto& [id, moment] : seen) store_.seed_last_seen(id, moment);
+    spdlog::info("storage: {} user(s) with pairs, {} last-seen moment(s) loaded", pairs.size(),
+                 seen.size());
+  }
+
+  // Storage retention: a member who leaves keeps their pairs for
+  // database.retention_days, then loses them; one who comes back keeps them.
+  void track_membership(const discord::GatewayEvent& event) {
+    auto ignore = [](storage::Status) {};
+    if (const auto* removed = std::get_if<presence::MemberRemove>(&event)) {
+      if (!storage_->mark_left(removed->user_id, unix_now_ms(), ignore)) {
+        spdlog::warn("storage: queue full, departure of {} not recorded", removed->user_id);
+      }
+    } else if (const auto* added = std::get_if<presence::MemberAdd>(&event)) {
+      if (!storage_->mark_joined(added->member.user.id, ignore)) {
+        spdlog::warn("storage: queue full, return of {} not recorded", added->member.user.id);
+      }
+    }
+  }
+
+  // After the first full sync: users with stored pairs who are not members
+  // (they left while Lantern was down, or were imported) start their retention
+  // period now. Members who are back are marked joined.
+  void start_retention_of_absent_users() {
+    if (retention_checked_) return;
+    retention_checked_ = true;
+    const std::int64_t now = unix_now_ms();
+    auto ignore = [](storage::Status) {};
+    for (const Snowflake id : users_with_storage_) {
+      const bool ok = store_.find(id) ? storage_->mark_joined(id, ignore)
+                                      : storage_->mark_left(id, now, ignore);
+      if (!ok) spdlog::warn("storage: queue full, retention of {} not updated", id);
+    }
+    users_with_storage_.clear();
+  }
+
+  void schedule_purge() {
+    purge_timer_.expires_after(std::chrono::hours(1));
+    purge_timer_.async_wait([this](const boost::system::error_code& ec) {
+      if (ec) return;
+      const bool queued = storage_->purge_expired(unix_now_ms(), [](storage::Status status,
+                                                                    std::size_t purged) {
+        if (status == storage::Status::kOk && purged > 0) {
+          spdlog::info("storage: deleted the storage of {} user(s) gone past retention", purged);
+        }
+      });
+      if (!queued) spdlog::warn("storage: queue full, retention purge skipped");
+      schedule_purge();
+    });
   }
 
   void shutdown() {
     if (stopped_) return;
     stopped_ = true;
     if (server_) server_->stop_accepting();
-    hub_.shutdown();
+    sockets_.disconnect_all();
     gateway_.stop(/*keep_session=*/true);
     rest_.stop();
+    purge_timer_.cancel();
     io_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
+    storage_->flush();
   }
 
   Config config_;
+  std::unique_ptr<storage::Service> storage_;
   asio::io_context io_;
   asio::strand<asio::io_context::executor_type> writer_;
   ChangeFanout fanout_;
@@ -177,6 +319,13 @@ class Service::Impl final : public discord::GatewayEventSink {
   hub::Hub hub_;
   discord::RestClient rest_;
   discord::GatewayClient gateway_;
+  http::SocketServices sockets_;
+  card::ImageCache image_cache_;
+  card::ImageFetcher image_fetcher_;
+  card::CardService cards_;
+  asio::steady_timer purge_timer_;
+  std::vector<Snowflake> users_with_storage_;  // writer strand
+  bool retention_checked_ = false;             // writer strand
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::vector<std::thread> threads_;

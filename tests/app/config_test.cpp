@@ -53,8 +53,8 @@ TEST_F(ConfigTest, TheExampleFileIsValidAndComplete) {
   const Config config = load_config(std::string(LANTERN_SOURCE_DIR) + "/config.example.toml", {});
   EXPECT_EQ(config.base_guild_id, 123456789012345678u);
   EXPECT_EQ(config.socket.max_payload, 8192u);
-  EXPECT_EQ(config.card_colors.at("dark").at("online"), "#23a55a");
-  EXPECT_EQ(config.card_colors.at("light").at("background"), "#ffffff");
+  EXPECT_EQ(config.card_themes.dark, card::default_dark_theme());
+  EXPECT_EQ(config.card_themes.light, card::default_light_theme());
 }
 
 TEST_F(ConfigTest, ReadsEveryStableKey) {
@@ -107,6 +107,12 @@ TEST_F(ConfigTest, BadValuesNameTheirKey) {
   EXPECT_EQ(error_key("[discord]\napi_base = \"ftp://x\""), "discord.api_base");
   EXPECT_EQ(error_key("[log]\nlevel = \"loud\""), "log.level");
   EXPECT_EQ(error_key("typo_key = 1"), "typo_key");
+  EXPECT_EQ(error_key("[user_svg_card.colors.dark]\ntext = \"red\""),
+            "user_svg_card.colors.dark.text");
+  EXPECT_EQ(error_key("[user_svg_card.colors.dark]\nglow = \"#fff\""),
+            "user_svg_card.colors.dark.glow");
+  EXPECT_EQ(error_key("[user_svg_card.colors.sepia]\ntext = \"#fff\""),
+            "user_svg_card.colors.sepia");
   EXPECT_EQ(error_key("", {{"KV_TOKEN_ENCRYPTION_SECRET", "short"}}), "KV_TOKEN_ENCRYPTION_SECRET");
   EXPECT_EQ(error_key("", {{"LANTERN_PORT", "eighty"}}), "LANTERN_PORT");
   EXPECT_NE(error_key("this is not toml = = ="), "(no error)");
@@ -118,6 +124,8 @@ TEST_F(ConfigTest, ServeNeedsAGuildAndAToken) {
   config.base_guild_id = 123456789012345678u;
   EXPECT_THROW(require_serve_settings(config), ConfigError);
   config.discord.token = "t";
+  EXPECT_THROW(require_serve_settings(config), ConfigError);
+  config.kv_token_encryption_secret = std::string(64, '0');
   EXPECT_NO_THROW(require_serve_settings(config));
 }
 
