@@ -17,6 +17,7 @@
 #include <memory>
 #include <thread>
 
+#include "discord/gateway_client.h"
 #include "discord/rest_client.h"
 
 namespace lantern::discord {
@@ -179,6 +180,67 @@ TEST(Tls, RefusesATrustedCertificateForAnotherHostName) {
   EXPECT_FALSE(result.ok());
   EXPECT_NE(result.error.find("tls handshake"), std::string::npos) << result.error;
   EXPECT_EQ(server.handshakes_ok(), 0);
+}
+
+class NullSink : public GatewayEventSink {
+ public:
+  void on_event(const GatewayEvent&) override {}
+  void on_fatal(const std::string&) override {}
+};
+
+// Points a gateway client straight at `wss://` (a saved session's resume URL,
+// so no discovery is needed) and waits until it attempted `connections`
+// connections; returns the status then.
+GatewayStatus dial_gateway(const std::string& wss_url, TlsOptions tls, TlsServer& server,
+                           bool expect_handshake) {
+  asio::io_context io;
+  RestOptions rest_options;
+  rest_options.api_base = "http://127.0.0.1:1/api/v10";
+  RestClient rest(io.get_executor(), rest_options);
+  NullSink sink;
+  GatewayOptions options;
+  options.token = "t";
+  options.tls = std::move(tls);
+  options.backoff_base = 1ms;
+  options.backoff_cap = 5ms;
+  options.resume = ResumableSession{"session", 1, wss_url};
+  GatewayClient gateway(io.get_executor(), options, rest, sink);
+  gateway.start();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (std::chrono::steady_clock::now() < deadline) {
+    io.run_for(20ms);
+    if (expect_handshake ? server.handshakes_ok() > 0 : gateway.status().connections >= 3) break;
+  }
+  GatewayStatus status = gateway.status();
+  gateway.stop(true);
+  rest.stop();
+  io.run_for(100ms);
+  return status;
+}
+
+std::string wss_url(const TlsServer& server) {
+  std::string url = server.base();
+  url.replace(0, 5, "wss");  // https -> wss
+  return url.substr(0, url.find("/api"));
+}
+
+TEST(Tls, GatewayRefusesAnUntrustedWssServer) {
+  const Credentials credentials = make_self_signed();
+  TlsServer server(credentials);
+  const GatewayStatus status = dial_gateway(wss_url(server), TlsOptions{}, server, false);
+  EXPECT_GE(status.connections, 3u);  // keeps retrying (not fatal)...
+  EXPECT_FALSE(status.connected);
+  EXPECT_EQ(server.handshakes_ok(), 0);  // ...but never completes a TLS handshake
+}
+
+TEST(Tls, GatewayCompletesTheTlsHandshakeWithATrustedCa) {
+  const Credentials credentials = make_self_signed();
+  TlsServer server(credentials);
+  TlsOptions tls;
+  tls.use_system_store = false;
+  tls.extra_ca_pem = credentials.cert_pem;
+  dial_gateway(wss_url(server), tls, server, true);
+  EXPECT_GE(server.handshakes_ok(), 1);
 }
 
 }  // namespace
