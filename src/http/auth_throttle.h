@@ -12,7 +12,7 @@
 //
 // Addresses: IPv4 addresses are tracked one by one; IPv6 addresses by their /64
 // prefix (one subscriber usually owns a whole /64, so per-address buckets would
-// be free to evade). IPv4-mapped IPv6 addresses count as their IPv4 address.
+// be trivial to evade). IPv4-mapped IPv6 addresses count as their IPv4 address.
 // Anything that does not parse as an IP address is tracked verbatim.
 //
 // Memory is bounded: at most `max_addresses` buckets exist. Buckets that have
