@@ -157,7 +157,8 @@ void Bot::on_command(const Interaction& in) {
 }
 
 void Bot::on_storage_command(const Interaction& in) {
-  const std::string_view sub = std::string_view(in.command).substr(8);  // after "storage "
+  const std::string_view sub =
+      std::string_view(in.command).substr(std::string_view(kStorageCommand).size() + 1);
   if (sub == "create token") return create_token(in);
   if (sub == "get token") return get_token(in);
   if (sub == "create data") return create_data(in);
@@ -301,7 +302,7 @@ void Bot::reset_prompt(const Interaction& in) {
   const bool accepted =
       storage_.get_pairs(in.user_id, [this, in](Status status, storage::StoragePairsPtr pairs) {
         if (status != Status::kOk || !pairs) return say(in, failure_text(status, {}, {}));
-        send(in, message("This deletes your token and all " + keys_phrase(pairs->size()) +
+        send(in, message("This deletes your token and the " + keys_phrase(pairs->size()) +
                              " of your storage. It cannot be undone. Continue?",
                          in.in_guild, reset_buttons(in.user_id)));
       });

@@ -318,6 +318,42 @@ TEST_F(BotCommands, AutocompleteWithoutATokenOffersNothing) {
   EXPECT_TRUE(choice_values(cb).empty());
 }
 
+TEST_F(BotCommands, AFullStorageQueueGetsAPoliteAnswer) {
+  // A service that refuses every submission (queue capacity 0).
+  storage::Service::Options refusing;
+  refusing.queue_capacity = 0;
+  auto opened = storage::open_service({(dir_ / "busy.db").string(), kSecret, 5000, refusing});
+  ASSERT_TRUE(opened.service) << opened.error;
+  Bot busy_bot(*rest_, *opened.service, store_, [] { return std::nullopt; }, {});
+  bot_ = nullptr;  // the harness's bot is not used below
+  auto through = [&](json::object d) {
+    const json::object delivered = sim_->deliver_interaction(std::move(d));
+    const std::string token(delivered.at("token").as_string());
+    busy_bot.handle_interaction(delivered);
+    std::optional<sim::InteractionCallback> found;
+    EXPECT_TRUE(sim_->wait_for([&] {
+      for (auto& cb : sim_->interaction_callbacks()) {
+        if (cb.token == token) found = cb;
+      }
+      return found.has_value();
+    }));
+    return found.value_or(sim::InteractionCallback{});
+  };
+  auto cb = through(interaction(2, kAlice, storage_data("create", "token")));
+  expect_message(cb);
+  EXPECT_TRUE(contains(content_of(cb), "busy")) << content_of(cb);
+  cb = through(interaction(2, kAlice, storage_data("", "list")));
+  EXPECT_TRUE(contains(content_of(cb), "busy")) << content_of(cb);
+  cb = through(interaction(4, kAlice, storage_data("get", "data", {param("key", "a", true)})));
+  EXPECT_EQ(type_of(cb), 8);
+  EXPECT_TRUE(data_of(cb).at("choices").as_array().empty());
+  cb = through(interaction(
+      3, kAlice,
+      json::object{{"custom_id", reset_button_id(true, kAlice)}, {"component_type", 2}}));
+  EXPECT_EQ(type_of(cb), 7);
+  EXPECT_TRUE(contains(content_of(cb), "busy")) << content_of(cb);
+}
+
 TEST_F(BotCommands, BadInteractionsAreDropped) {
   json::object no_user{{"id", "555555555555555555"}, {"token", "t"}, {"type", 2}};
   bot_->handle_interaction(no_user);  // nothing to answer; must not crash
