@@ -21,8 +21,8 @@ RUN bash scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 
 COPY . .
 # Release without tests and benchmarks; ccache (installed by install-deps.sh) keeps
-# rebuilds of the image fast through BuildKit's cache mount. LANTERN_JOBS caps the
-# parallel compilers (each needs about 1.5 GB of memory for the Beast units).
+# rebuilds of the image fast through BuildKit's cache mount. LANTERN_JOBS sets the
+# parallel compilers (--build-arg LANTERN_JOBS=8 on a big builder).
 ARG LANTERN_JOBS=2
 RUN --mount=type=cache,target=/root/.cache/ccache \
     cmake -S . -B build -G Ninja \

@@ -22,6 +22,8 @@
 //    destination (atomic: a reader of FILE sees the old backup or the new one, never
 //    half of one) and the folder is fsynced so the rename itself is durable.
 //  * On any failure the temporary file is removed and the destination is untouched.
+//    (A process killed mid-copy leaves its ".<name>.tmp-XXXXXX" behind, never a
+//    partial FILE; it is safe to delete.)
 //
 // What is refused (BackupStatus::kInvalid, exit status 2)
 //  * a source that does not exist or is not a SQLite database;
