@@ -20,13 +20,14 @@ COPY scripts/install-deps.sh scripts/install-deps.sh
 RUN bash scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 
 COPY . .
-# Release without tests and benchmarks; ccache (installed by install-deps.sh) keeps
-# rebuilds of the image fast through BuildKit's cache mount. LANTERN_JOBS sets the
-# parallel compilers (--build-arg LANTERN_JOBS=8 on a big builder).
+# RelWithDebInfo (-O2: what scripts/build.sh and CI build, so -Werror meets the same
+# warnings), without tests and benchmarks, stripped afterwards. ccache (from
+# install-deps.sh) keeps rebuilds fast through BuildKit's cache mount. LANTERN_JOBS
+# sets the parallel compilers (--build-arg LANTERN_JOBS=8 on a big builder).
 ARG LANTERN_JOBS=2
 RUN --mount=type=cache,target=/root/.cache/ccache \
     cmake -S . -B build -G Ninja \
-      -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DLANTERN_BUILD_TESTS=OFF \
       -DLANTERN_BUILD_BENCH=OFF \
  && cmake --build build -j"${LANTERN_JOBS}" --target lantern \
