@@ -1,6 +1,7 @@
 #include "http/docs_routes.h"
 
 #include <string>
+#include <utility>
 
 namespace lantern::http {
 
