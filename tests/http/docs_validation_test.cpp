@@ -469,6 +469,9 @@ void DocsValidationTest::exercise_everything() {
   record("control: readiness with another status", "GET", "/readyz", 200,
          {{"content-type", "application/json; charset=utf-8"}}, R"({"status":"starting"})",
          "invalid");
+  record("control: documented route missing from the server", "GET", "/docs/docs.css", 404,
+         {{"content-type", "application/json; charset=utf-8"}},
+         R"({"error":"Resource not found."})", "invalid");
   record("control: 429 without Retry-After", "PUT", key, 429,
          {{"content-type", "application/json; charset=utf-8"}},
          R"({"error":"Too many failed authorization attempts; try again later."})", "invalid");

@@ -16,7 +16,8 @@
 // 2020-12 with formats, Ajv in strict mode). An exchange marked "invalid" must fail
 // (the negative controls that show the check can fail).
 //
-// Every operation of the document must be exercised by at least one valid exchange.
+// Every operation of the document must be exercised by at least one valid 2xx exchange,
+// and a documented operation must not get the router's 404/405 (the route is missing).
 //
 // Exit status: 0 when every exchange met its expectation, 1 otherwise, 2 on bad input.
 import { readFileSync } from "node:fs";
@@ -168,7 +169,19 @@ function check(exchange, exercised) {
     problems.push(...schemaErrors(validatorFor(content[mime].schema), exchange.body, "body"));
   }
 
-  if (problems.length === 0) exercised.add(`${method.toUpperCase()} ${path}`);
+  // The router's own answers on a documented operation mean the route is not served.
+  if (exchange.status === 404 || exchange.status === 405) {
+    try {
+      const error = JSON.parse(exchange.body).error;
+      if (error === "Resource not found." || error === "Method not allowed.") {
+        problems.push(`${method.toUpperCase()} ${path} is documented but the server has no such route`);
+      }
+    } catch {
+      // Not JSON: already reported above.
+    }
+  }
+
+  if (problems.length === 0 && exchange.status < 300) exercised.add(`${method.toUpperCase()} ${path}`);
   return problems;
 }
 
@@ -196,7 +209,7 @@ for (const [path, item] of Object.entries(doc.paths)) {
   for (const method of METHODS) {
     if (item[method] && !exercised.has(`${method.toUpperCase()} ${path}`)) {
       ++mismatches;
-      console.log(`FAIL    no valid exchange exercised ${method.toUpperCase()} ${path}`);
+      console.log(`FAIL    no valid 2xx exchange exercised ${method.toUpperCase()} ${path}`);
     }
   }
 }
