@@ -215,6 +215,21 @@ TEST_F(StorageRoutesTest, ReadAllDistinguishesNoTokenFromNoPairs) {
   expect_error(send("GET", "/api/v1/users/123/storage"), 400, kBadId);
 }
 
+TEST_F(StorageRoutesTest, AnEmptySnapshotAsksTheDatabase) {
+  // Without a listener the store never learns of the write; the read of all
+  // pairs falls back to the service because the snapshot has none.
+  service_->set_change_listener({});
+  std::promise<storage::WriteResult> promise;
+  auto future = promise.get_future();
+  ASSERT_TRUE(service_->put(kAlice, "theme", "dark",
+                            [&promise](storage::WriteResult r) { promise.set_value(r); }));
+  ASSERT_EQ(wait_for(future).status, storage::Status::kOk);
+  ASSERT_TRUE(store_pairs(kAlice).empty());
+  const auto all = send("GET", kAlicePath);
+  ASSERT_EQ(all.status, 200u) << all.body;
+  EXPECT_EQ(boost::json::parse(all.body), boost::json::parse(R"({"theme":"dark"})"));
+}
+
 TEST_F(StorageRoutesTest, WriteThenReadEverywhere) {
   expect_success(put("theme", "dark \"blue\" \xE2\x82\xAC", alice_token_));
   expect_success(put("lang", "en", alice_token_));
