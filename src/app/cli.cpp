@@ -65,6 +65,16 @@ int run_cli(int argc, char** argv) {
                   "presence updates the simulator drives (0 = the demo's gentle pace)")
       ->capture_default_str();
 
+  std::vector<std::string> import_files;
+  auto* import_mongo = cli.add_subcommand(
+      "import-mongo", "Import an original Lantern deployment's mongoexport files.");
+  import_mongo->add_option("files", import_files, "users / keyvaluestorages exports (JSON lines)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  std::string backup_file;
+  auto* backup = cli.add_subcommand("backup", "Write a consistent copy of the database.");
+  backup->add_option("file", backup_file, "destination file")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -82,6 +92,8 @@ int run_cli(int argc, char** argv) {
 
   try {
     if (*demo) return run_demo(config, demo_options);
+    if (*import_mongo) return run_import_mongo(config, import_files);
+    if (*backup) return run_backup(config, backup_file);
     if (*sim) return run_sim(config, sim_options);
     (void)serve;
     return run_serve(config);

@@ -6,12 +6,15 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdio>
+#include <iostream>
 #include <random>
 
 #include "app/service.h"
 #include "sim/demo_driver.h"
 #include "sim/demo_guild.h"
 #include "sim/simulator.h"
+#include "storage/backup.h"
+#include "storage/mongo_import.h"
 
 namespace lantern::app {
 namespace {
@@ -121,6 +124,21 @@ int run_sim(const Config&, const SimOptions& options) {
   driver.stop();
   simulator->stop();
   return 0;
+}
+
+int run_import_mongo(const Config& config, const std::vector<std::string>& files) {
+  if (config.kv_token_encryption_secret.empty()) {
+    throw ConfigError("KV_TOKEN_ENCRYPTION_SECRET",
+                      "is required to import tokens (use the original deployment's secret)");
+  }
+  storage::StorageConfig storage_config;
+  storage_config.sqlite_path = config.database.path;
+  storage_config.secret_hex = config.kv_token_encryption_secret;
+  return storage::run_import_mongo(storage_config, files, std::cout);
+}
+
+int run_backup(const Config& config, const std::string& file) {
+  return storage::run_backup(config.database.path, file, std::cerr);
 }
 
 }  // namespace lantern::app

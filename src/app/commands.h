@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "app/config.h"
 
@@ -22,5 +24,11 @@ struct SimOptions {
   double updates_per_second = 0;
 };
 int run_sim(const Config& config, const SimOptions& options);
+
+// `lantern import-mongo FILE...`: 0 all imported, 1 some lines skipped, 2 unusable input.
+int run_import_mongo(const Config& config, const std::vector<std::string>& files);
+
+// `lantern backup FILE`: 0 done, 1 the copy failed, 2 bad source or destination.
+int run_backup(const Config& config, const std::string& file);
 
 }  // namespace lantern::app

@@ -14,14 +14,18 @@
 #include <thread>
 #include <variant>
 
+#include "app/session_file.h"
 #include "card/card_service.h"
 #include "card/image_cache.h"
 #include "card/image_fetcher.h"
 #include "discord/gateway_client.h"
 #include "discord/rest_client.h"
+#include "http/auth_throttle.h"
+#include "http/docs_routes.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/socket_session.h"
+#include "http/storage_routes.h"
 #include "http/upgrade.h"
 #include "http/users_routes.h"
 #include "hub/directory.h"
@@ -33,6 +37,11 @@ namespace lantern::app {
 namespace {
 
 namespace asio = boost::asio;
+
+// How old a saved gateway session may be and still be resumed. Discord keeps a
+// disconnected session for a few minutes; past that a RESUME would only earn
+// an INVALID_SESSION.
+constexpr std::chrono::seconds kResumeWindow{120};
 
 hub::Options hub_options(const SocketConfig& socket) {
   hub::Options options;
@@ -211,11 +220,16 @@ class Service::Impl final : public discord::GatewayEventSink {
     discord::GatewayOptions options;
     options.token = config_.discord.token;
     options.base_guild_id = config_.base_guild_id;
+    options.resume = take_session(session_file_path(config_.database.path), kResumeWindow);
+    if (options.resume) spdlog::info("gateway: resuming the session saved at the last shutdown");
     return options;
   }
 
   void build_routes() {
     http::add_service_routes(router_, store_);
+    http::add_docs_routes(router_);
+    http::add_storage_routes(router_, store_, *storage_, http::StorageRouteOptions{},
+                             auth_throttle_);
     http::add_users_routes(
         router_, store_, http::UsersRouteOptions{config_.max_bulk_get_users_size},
         [this](const http::Request& request, presence::UserViewPtr user, http::Respond respond) {
@@ -295,18 +309,38 @@ class Service::Impl final : public discord::GatewayEventSink {
     });
   }
 
+  // Graceful stop: no new connections; sockets told "Server is restarting."
+  // (1001); every accepted storage write committed and answered; the gateway
+  // closed so that Discord keeps the session, which is saved for the next
+  // start to resume.
   void shutdown() {
     if (stopped_) return;
     stopped_ = true;
     if (server_) server_->stop_accepting();
     sockets_.disconnect_all();
+    storage_->flush();
     gateway_.stop(/*keep_session=*/true);
+    wait_until([this] { return sockets_.stats().open == 0 && !gateway_.status().running; },
+               std::chrono::seconds(3));
+    if (auto session = gateway_.session()) {
+      if (save_session(session_file_path(config_.database.path), *session)) {
+        spdlog::info("gateway: session saved for a resume at the next start");
+      }
+    }
     rest_.stop();
     purge_timer_.cancel();
     io_.stop();
     for (auto& thread : threads_) thread.join();
     threads_.clear();
     storage_->flush();
+  }
+
+  // Polls `done` while the I/O threads finish their work, for at most `limit`.
+  static void wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
   }
 
   Config config_;
@@ -324,6 +358,7 @@ class Service::Impl final : public discord::GatewayEventSink {
   card::ImageFetcher image_fetcher_;
   card::CardService cards_;
   asio::steady_timer purge_timer_;
+  http::AuthThrottle auth_throttle_;
   std::vector<Snowflake> users_with_storage_;  // writer strand
   bool retention_checked_ = false;             // writer strand
   http::Router router_;

@@ -21,6 +21,7 @@ LanternUnderTest::LanternUnderTest(std::size_t members) {
 
   sim::Simulator::Options sim_options;
   sim_options.heartbeat_interval_ms = 5000;
+  sim_options.member_request_cooldown_ms = 200;  // restarts re-request members quickly
   sim_ = std::make_unique<sim::Simulator>(sim_options);
   sim::DemoGuildOptions guild;
   guild.members = members;
@@ -28,7 +29,8 @@ LanternUnderTest::LanternUnderTest(std::size_t members) {
   ids_ = sim::populate_demo_guild(*sim_, guild);
   sim_->start();
 
-  app::Config config = app::load_config(std::nullopt, {});
+  app::Config& config = config_;
+  config = app::load_config(std::nullopt, {});
   config.base_guild_id = sim_options.guild_id;
   config.discord.api_base = sim_->api_base();
   config.discord.token = sim_options.token;
@@ -38,16 +40,25 @@ LanternUnderTest::LanternUnderTest(std::size_t members) {
   config.database.path = (dir_ / "lantern.db").string();
   config.kv_token_encryption_secret = std::string(64, '7');
   config.log.access = false;
-  service_ = std::make_unique<app::Service>(config);
+  start_service();
+}
+
+void LanternUnderTest::start_service() {
+  service_ = std::make_unique<app::Service>(config_);
   service_->start();
   const bool ready = eventually([&] { return get("/readyz").status == 200; });
   EXPECT_TRUE(ready) << "the server never became ready";
 }
 
-LanternUnderTest::~LanternUnderTest() {
+int LanternUnderTest::stop_service() {
   service_->stop();
-  service_->wait();
+  const int code = service_->wait();
   service_.reset();
+  return code;
+}
+
+LanternUnderTest::~LanternUnderTest() {
+  if (service_) stop_service();
   sim_->stop();
   std::error_code ec;
   std::filesystem::remove_all(dir_, ec);

@@ -30,11 +30,18 @@ class LanternUnderTest {
 
   HttpResult get(const std::string& target) const { return http_request(port(), "GET", target); }
 
+  // Stops the server gracefully (as SIGTERM does) and returns its exit status.
+  int stop_service();
+  // Starts a new server process-equivalent on the same database and simulator,
+  // and waits until it is ready.
+  void start_service();
+
   // Polls `pred` until it holds or `timeout` passes.
   static bool eventually(const std::function<bool()>& pred,
                          std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
  private:
+  app::Config config_;
   std::filesystem::path dir_;
   std::unique_ptr<sim::Simulator> sim_;
   std::unique_ptr<app::Service> service_;

@@ -1,0 +1,116 @@
+// Graceful lifecycle (issue 7): a stop tells sockets the server is restarting,
+// keeps the Discord session alive and saves it; the next start resumes it.
+#include <gtest/gtest.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/json.hpp>
+#include <thread>
+
+#include "harness.h"
+
+namespace lantern::testing {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+
+// A minimal blocking /socket client.
+class SocketClient {
+ public:
+  explicit SocketClient(std::uint16_t port) : ws_(io_) {
+    asio::ip::tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), port);
+    beast::get_lowest_layer(ws_).expires_after(std::chrono::seconds(10));
+    beast::get_lowest_layer(ws_).connect(endpoint);
+    ws_.handshake("127.0.0.1", "/socket");
+  }
+
+  json::object read() {
+    beast::flat_buffer buffer;
+    ws_.read(buffer);
+    return json::parse(beast::buffers_to_string(buffer.data())).as_object();
+  }
+
+  void send(const std::string& text) { ws_.write(asio::buffer(text)); }
+
+  // Reads every frame until the server closes; returns the close code.
+  std::uint16_t read_until_closed(std::vector<json::object>& frames) {
+    beast::flat_buffer buffer;
+    beast::error_code ec;
+    while (true) {
+      buffer.clear();
+      ws_.read(buffer, ec);
+      if (ec) break;
+      frames.push_back(json::parse(beast::buffers_to_string(buffer.data())).as_object());
+    }
+    return ws_.reason().code;
+  }
+
+ private:
+  asio::io_context io_;
+  websocket::stream<beast::tcp_stream> ws_;
+};
+
+int count_op(const std::vector<sim::GatewayRecord>& records, int op) {
+  int n = 0;
+  for (const auto& record : records) n += record.op == op;
+  return n;
+}
+
+TEST(Lifecycle, StopDisconnectsSocketsAndTheNextStartResumesTheDiscordSession) {
+  LanternUnderTest lantern(5);
+  const auto ids = lantern.member_ids();
+
+  SocketClient client(lantern.port());
+  EXPECT_EQ(client.read().at("op"), 1);  // HELLO
+  client.send(R"({"op":2,"d":{"user_id":"All"}})");
+  EXPECT_EQ(client.read().at("op"), 3);  // INIT_ACK
+
+  // An event after the sync, so that the saved seq is past the sync's.
+  ASSERT_TRUE(lantern.sim().set_presence(
+      ids[0], json::object{{"status", "dnd"}, {"activities", json::array{}}}));
+  ASSERT_TRUE(LanternUnderTest::eventually([&] {
+    return lantern.get("/api/v1/users/" + std::to_string(ids[0])).body.find("\"dnd\"") !=
+           std::string::npos;
+  }));
+
+  std::vector<json::object> frames;
+  std::uint16_t close_code = 0;
+  std::thread reader([&] { close_code = client.read_until_closed(frames); });
+  EXPECT_EQ(lantern.stop_service(), 0);
+  reader.join();
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back().at("op"), 9);
+  EXPECT_EQ(frames.back().at("d").at("reason"), "Server is restarting.");
+  EXPECT_EQ(close_code, 1001);
+
+  // While Lantern is down the member changes again: the resume replays it.
+  ASSERT_TRUE(lantern.sim().set_presence(
+      ids[0], json::object{{"status", "idle"}, {"activities", json::array{}}}));
+
+  lantern.start_service();
+  const auto records = lantern.sim().gateway_records();
+  EXPECT_EQ(count_op(records, 2), 1) << "a second IDENTIFY: the session was not resumed";
+  ASSERT_EQ(count_op(records, 6), 1) << "no RESUME";
+  std::int64_t identify_conn_last_seq = 0;
+  for (const auto& record : records) {
+    if (record.op == 1 && record.payload.at("d").is_int64()) {
+      identify_conn_last_seq = std::max(identify_conn_last_seq, record.payload.at("d").as_int64());
+    }
+    if (record.op == 6) {
+      EXPECT_GE(record.payload.at("d").at("seq").as_int64(), identify_conn_last_seq);
+      EXPECT_GT(record.payload.at("d").at("seq").as_int64(), 2);
+    }
+  }
+  EXPECT_TRUE(LanternUnderTest::eventually([&] {
+    return lantern.get("/api/v1/users/" + std::to_string(ids[0])).body.find("\"idle\"") !=
+           std::string::npos;
+  })) << "the event missed while down was not replayed";
+}
+
+}  // namespace
+}  // namespace lantern::testing
