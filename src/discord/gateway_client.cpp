@@ -545,9 +545,25 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     set_status([](GatewayStatus& s) { ++s.resumes; });
     spdlog::info("gateway: RESUMED");
     sink_.on_resumed();
-    // A member request that never left (the connection dropped first) is sent now.
-    if (sync_.active && !sync_.requested) request_members();
+    if (!sync_.active && !synced_once_) {
+      // A session saved by a previous process (graceful restart): Discord
+      // replays only what this process missed, not the guild, so ask for
+      // every member as a cold start would (no GUILD_CREATE comes).
+      spdlog::info("gateway: resumed without member state; requesting a full member sync");
+      begin_sync();
+      request_members();
+    } else if (sync_.active && !sync_.requested) {
+      // A member request that never left (the connection dropped first) is sent now.
+      request_members();
+    }
     flush_presence();
+  }
+
+  void begin_sync() {
+    sync_ = Sync{};
+    sync_.active = true;
+    set_status([](GatewayStatus& s) { s.syncing = true; });
+    sink_.on_sync_begin();
   }
 
   void on_guild_create(const json::value& data) {
@@ -559,10 +575,7 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     if (guild->guild_id != options_.base_guild_id) return;
     // Every GUILD_CREATE of the base guild (after IDENTIFY, or when the guild
     // becomes available again) starts a full member sync.
-    sync_ = Sync{};
-    sync_.active = true;
-    set_status([](GatewayStatus& s) { s.syncing = true; });
-    sink_.on_sync_begin();
+    begin_sync();
     sink_.on_event(GatewayEvent(std::move(*guild)));
     request_members();
   }
@@ -593,6 +606,7 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
       s.syncing = false;
       s.synced = true;
     });
+    synced_once_ = true;
     spdlog::info("gateway: member sync of the base guild complete");
     sink_.on_sync_end();
   }
@@ -755,6 +769,7 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
   ResumableSession session_;
   std::optional<std::int64_t> last_seq_;
   Sync sync_;
+  bool synced_once_ = false;  // a member sync completed in this process
   std::uint64_t nonce_counter_ = 0;
   std::string presence_text_;
   bool presence_dirty_ = false;
