@@ -1,0 +1,133 @@
+#include "http/metrics_routes.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+namespace lantern::http {
+namespace {
+
+constexpr std::size_t kOtherRoute = kRouteLabels.size() - 1;
+
+std::size_t route_index(std::string_view path) {
+  std::array<std::string_view, 6> segments{};
+  std::size_t count = 0;
+  std::size_t pos = 0;
+  while (pos < path.size()) {
+    if (path[pos] == '/') {
+      ++pos;
+      continue;
+    }
+    const std::size_t end = std::min(path.find('/', pos), path.size());
+    if (count == segments.size()) return kOtherRoute;
+    segments[count++] = path.substr(pos, end - pos);
+    pos = end;
+  }
+  auto index_of = [](std::string_view label) {
+    return static_cast<std::size_t>(std::find(kRouteLabels.begin(), kRouteLabels.end(), label) -
+                                    kRouteLabels.begin());
+  };
+  if (count == 0) return index_of("/");
+  if (count == 1) {
+    // The one-segment literal labels ("/healthz" ... "/socket").
+    for (std::size_t i = 1; i <= index_of("/socket"); ++i) {
+      if (kRouteLabels[i].substr(1) == segments[0]) return i;
+    }
+    return kOtherRoute;
+  }
+  if (count == 2 && segments[0] == "docs") return index_of("/docs/{asset}");
+  if (count < 3 || segments[0] != "api" || segments[1] != "v1" || segments[2] != "users") {
+    return kOtherRoute;
+  }
+  switch (count) {
+    case 3:
+      return index_of("/api/v1/users");
+    case 4:
+      return index_of("/api/v1/users/{id}");
+    case 5:
+      return segments[4] == "storage" ? index_of("/api/v1/users/{id}/storage") : kOtherRoute;
+    case 6:
+      return segments[4] == "storage" ? index_of("/api/v1/users/{id}/storage/{key}") : kOtherRoute;
+    default:
+      return kOtherRoute;
+  }
+}
+
+}  // namespace
+
+std::string_view route_label(std::string_view path) {
+  return kRouteLabels[route_index(path)];
+}
+
+void add_metrics_routes(Router& router, const Metrics& metrics) {
+  router.add(Method::kGet, "/metrics", [&metrics](const Request&, Respond respond) {
+    Response response;
+    response.content_type = std::string(kMetricsContentType);
+    response.body = metrics.render();
+    response.with_header("Cache-Control", "no-store");
+    respond(std::move(response));
+  });
+}
+
+// ---- HttpMetrics ----------------------------------------------------------------
+
+HttpMetrics::HttpMetrics(Metrics& metrics)
+    : requests_(metrics.counter_family(
+          "lantern_http_requests_total",
+          "HTTP requests answered, by route pattern, method and status code.",
+          {"route", "method", "status"}, /*max_series=*/2000)) {
+  auto& durations = metrics.histogram_family(
+      "lantern_http_request_duration_seconds",
+      "Time from a request's arrival to its response being queued, by route pattern.", {"route"},
+      Metrics::latency_buckets());
+  for (std::size_t i = 0; i < kRouteLabels.size(); ++i) {
+    durations_[i] = &durations.labels({kRouteLabels[i]});
+  }
+}
+
+void HttpMetrics::observe(const RequestRecord& record) {
+  const std::size_t route = route_index(record.path);
+  const auto method = std::min(static_cast<std::size_t>(record.method), kMethods - 1);
+  durations_[route]->observe(std::chrono::duration<double>(record.duration).count());
+
+  const auto cached = std::find(kCachedStatuses.begin(), kCachedStatuses.end(), record.status);
+  auto resolve = [&] {
+    const std::string status = std::to_string(record.status);
+    return &requests_.labels({kRouteLabels[route], to_string(record.method), status});
+  };
+  if (cached == kCachedStatuses.end()) {
+    resolve()->inc();
+    return;
+  }
+  auto& slot = slots_[(route * kMethods + method) * kCachedStatuses.size() +
+                      static_cast<std::size_t>(cached - kCachedStatuses.begin())];
+  Counter* counter = slot.load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Two threads may both resolve; the family returns the same series to both.
+    counter = resolve();
+    slot.store(counter, std::memory_order_release);
+  }
+  counter->inc();
+}
+
+RequestObserver HttpMetrics::observer() {
+  return [this](const RequestRecord& record) { observe(record); };
+}
+
+// ---- EventMetrics, StorageMetrics ---------------------------------------------------
+
+EventMetrics::EventMetrics(Metrics& metrics)
+    : family_(metrics.counter_family("lantern_gateway_events_total",
+                                     "Gateway dispatches received from Discord, by event type.",
+                                     {"type"}, /*max_series=*/64)) {}
+
+StorageMetrics::StorageMetrics(Metrics& metrics)
+    : operations_(metrics.counter_family("lantern_kv_operations_total",
+                                         "Storage operations answered, by operation and result.",
+                                         {"op", "result"}, /*max_series=*/256)),
+      latency_(
+          metrics.histogram_family("lantern_database_operation_duration_seconds",
+                                   "Time the database spent on a storage operation, by operation.",
+                                   {"op"}, Metrics::latency_buckets(), /*max_series=*/256)) {}
+
+}  // namespace lantern::http
