@@ -65,6 +65,10 @@ int run_cli(int argc, char** argv) {
                   "presence updates the simulator drives (0 = the demo's gentle pace)")
       ->capture_default_str();
 
+  auto* commands = cli.add_subcommand("commands", "Publish or remove the slash commands.");
+  commands->require_subcommand(1, 1);
+  auto* commands_register = commands->add_subcommand("register", "Publish (bulk overwrite).");
+  commands->add_subcommand("unregister", "Remove every global command.");
   std::vector<std::string> import_files;
   auto* import_mongo = cli.add_subcommand(
       "import-mongo", "Import an original Lantern deployment's mongoexport files.");
@@ -93,6 +97,7 @@ int run_cli(int argc, char** argv) {
   try {
     if (*demo) return run_demo(config, demo_options);
     if (*import_mongo) return run_import_mongo(config, import_files);
+    if (*commands) return run_commands(config, /*remove=*/!*commands_register);
     if (*backup) return run_backup(config, backup_file);
     if (*sim) return run_sim(config, sim_options);
     (void)serve;

@@ -10,6 +10,8 @@
 #include <random>
 
 #include "app/service.h"
+#include "bot/commands.h"
+#include "discord/rest_client.h"
 #include "sim/demo_driver.h"
 #include "sim/demo_guild.h"
 #include "sim/simulator.h"
@@ -124,6 +126,30 @@ int run_sim(const Config&, const SimOptions& options) {
   driver.stop();
   simulator->stop();
   return 0;
+}
+
+int run_commands(const Config& config, bool remove) {
+  if (config.discord.token.empty()) {
+    throw ConfigError("DISCORD_BOT_TOKEN", "is required to publish the slash commands");
+  }
+  boost::asio::io_context io;
+  discord::RestOptions options;
+  options.api_base = config.discord.api_base;
+  options.token = config.discord.token;
+  discord::RestClient rest(io.get_executor(), options);
+  int code = 1;
+  bot::publish_commands(rest, 0, remove, [&](bot::CommandsResult result) {
+    if (result.ok) {
+      std::printf("%s: Discord now holds %zu global command(s)\n",
+                  remove ? "unregistered" : "registered", result.count);
+      code = 0;
+    } else {
+      std::fprintf(stderr, "lantern: %s\n", result.error.c_str());
+    }
+    rest.stop();
+  });
+  io.run();
+  return code;
 }
 
 int run_import_mongo(const Config& config, const std::vector<std::string>& files) {

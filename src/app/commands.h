@@ -25,6 +25,10 @@ struct SimOptions {
 };
 int run_sim(const Config& config, const SimOptions& options);
 
+// `lantern commands register|unregister`: publishes (or removes) the global
+// slash commands. 0 done, 1 Discord refused or could not be reached.
+int run_commands(const Config& config, bool remove);
+
 // `lantern import-mongo FILE...`: 0 all imported, 1 some lines skipped, 2 unusable input.
 int run_import_mongo(const Config& config, const std::vector<std::string>& files);
 

@@ -15,6 +15,8 @@
 #include <variant>
 
 #include "app/session_file.h"
+#include "bot/activity.h"
+#include "bot/bot.h"
 #include "card/card_service.h"
 #include "card/image_cache.h"
 #include "card/image_fetcher.h"
@@ -125,6 +127,12 @@ class Service::Impl final : public discord::GatewayEventSink {
             [] { return unix_now_ms(); }),
         rest_(io_.get_executor(), rest_options()),
         gateway_(writer_, gateway_options(), rest_, *this),
+        bot_(
+            rest_, *storage_, store_, [this] { return gateway_.status().heartbeat_latency; },
+            bot::BotOptions{config_.bypass_command_permissions_check}),
+        activity_(
+            io_.get_executor(), [this] { return store_.size(); },
+            [this](std::string text) { gateway_.update_presence(std::move(text)); }),
         sockets_(hub_),
         image_cache_(card::ImageCache::Config{}),
         image_fetcher_(io_.get_executor(), image_cache_, card::FetcherConfig{}),
@@ -133,7 +141,7 @@ class Service::Impl final : public discord::GatewayEventSink {
     fanout_.attach(&hub_);
     seed_store_from_storage();
     storage_->set_change_listener([this](Snowflake id, presence::StoragePairsPtr pairs) {
-      asio::post(writer_, [this, id, pairs = std::move(pairs)] { store_.set_storage(id, pairs); });
+      publish_storage(id, std::move(pairs));
     });
     build_routes();
   }
@@ -198,10 +206,19 @@ class Service::Impl final : public discord::GatewayEventSink {
     store_.end_sync();
     spdlog::info("gateway: base guild synchronised, {} members monitored", store_.size());
     start_retention_of_absent_users();
+    if (!activity_started_) {
+      activity_started_ = true;
+      activity_.start();
+    } else {
+      activity_.refresh();
+    }
   }
   void on_event(const discord::GatewayEvent& event) override {
     std::visit([this](const auto& typed) { store_.apply(typed); }, event);
     track_membership(event);
+  }
+  void on_interaction(const boost::json::object& interaction) override {
+    bot_.handle_interaction(interaction);
   }
   void on_fatal(const std::string& message) override {
     spdlog::critical("gateway: {}", message);
@@ -244,6 +261,24 @@ class Service::Impl final : public discord::GatewayEventSink {
     cards_.render_card_async(
         std::move(user), options.options(), unix_now_ms(),
         [respond = std::move(respond)](std::string svg) { respond(svg_response(std::move(svg))); });
+  }
+
+  // Called on the storage thread after a write committed and before its
+  // caller is answered. Waiting for the writer to apply the pairs gives
+  // read-your-writes: once a client has its 200 (or the bot its reply), every
+  // read path and every socket already shows the change. The writer never
+  // waits for storage, so this cannot deadlock; the bound only matters when
+  // the I/O threads are already stopped at shutdown.
+  void publish_storage(Snowflake id, presence::StoragePairsPtr pairs) {
+    auto applied = std::make_shared<std::promise<void>>();
+    auto done = applied->get_future();
+    asio::post(writer_, [this, id, pairs = std::move(pairs), applied] {
+      store_.set_storage(id, pairs);
+      applied->set_value();
+    });
+    if (done.wait_for(std::chrono::seconds(2)) != std::future_status::ready) {
+      spdlog::warn("storage: the presence writer did not apply the pairs of {} in time", id);
+    }
   }
 
   // The pairs and last-seen moments stored before this start, loaded into the
@@ -327,6 +362,7 @@ class Service::Impl final : public discord::GatewayEventSink {
         spdlog::info("gateway: session saved for a resume at the next start");
       }
     }
+    activity_.stop();
     rest_.stop();
     purge_timer_.cancel();
     io_.stop();
@@ -353,6 +389,8 @@ class Service::Impl final : public discord::GatewayEventSink {
   hub::Hub hub_;
   discord::RestClient rest_;
   discord::GatewayClient gateway_;
+  bot::Bot bot_;
+  bot::ActivityTimer activity_;  // "Monitoring N users", from the first sync on
   http::SocketServices sockets_;
   card::ImageCache image_cache_;
   card::ImageFetcher image_fetcher_;
@@ -361,6 +399,7 @@ class Service::Impl final : public discord::GatewayEventSink {
   http::AuthThrottle auth_throttle_;
   std::vector<Snowflake> users_with_storage_;  // writer strand
   bool retention_checked_ = false;             // writer strand
+  bool activity_started_ = false;              // writer strand
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::vector<std::thread> threads_;

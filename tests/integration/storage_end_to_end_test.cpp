@@ -1,0 +1,133 @@
+// Key-value storage end to end: a token from the bot's slash command (through
+// the simulator), writes through REST and through the bot, and the
+// STORAGE_UPDATE each of them pushes to a subscribed socket.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+#include <regex>
+
+#include "harness.h"
+#include "socket_client.h"
+
+namespace lantern::testing {
+namespace {
+
+namespace json = boost::json;
+
+json::object slash(Snowflake user, json::array options) {
+  json::object user_json{
+      {"id", std::to_string(user)}, {"username", "member"}, {"discriminator", "0"}};
+  return json::object{
+      {"type", 2},
+      {"guild_id", "222222222222222222"},
+      {"channel_id", "666666666666666666"},
+      {"context", 0},
+      {"member", {{"user", user_json}, {"roles", json::array{}}, {"permissions", "0"}}},
+      {"data",
+       {{"id", "777777777777777777"}, {"name", "storage"}, {"type", 1}, {"options", options}}}};
+}
+
+json::array subcommand(const std::string& group, const std::string& name, json::array params = {}) {
+  json::object leaf{{"name", name}, {"type", 1}, {"options", params}};
+  return json::array{json::object{{"name", group}, {"type", 2}, {"options", json::array{leaf}}}};
+}
+
+json::object param(const std::string& name, const std::string& value) {
+  return json::object{{"name", name}, {"type", 3}, {"value", value}};
+}
+
+// Delivers the interaction and returns the content of the bot's answer.
+std::string run_command(sim::Simulator& sim, json::object interaction) {
+  const auto sent = sim.deliver_interaction(std::move(interaction));
+  const std::string token(sent.at("token").as_string());
+  std::string content;
+  sim.wait_for([&] {
+    for (const auto& callback : sim.interaction_callbacks()) {
+      if (callback.token != token) continue;
+      const auto* data = callback.body.as_object().if_contains("data");
+      if (data && data->as_object().if_contains("content")) {
+        content = std::string(data->at("content").as_string());
+      }
+      return true;
+    }
+    return false;
+  });
+  return content;
+}
+
+json::object read_op(SocketClient& client, int op) {
+  for (int i = 0; i < 50; ++i) {
+    json::object frame = client.read();
+    if (frame.at("op") == op) return frame;
+  }
+  ADD_FAILURE() << "no frame with op " << op;
+  return {};
+}
+
+TEST(StorageEndToEnd, BotTokenRestWriteBotWriteAndSocketUpdates) {
+  LanternUnderTest lantern(5);
+  const Snowflake id = lantern.member_ids().front();
+  const std::string user = std::to_string(id);
+
+  SocketClient socket(lantern.port());
+  read_op(socket, 1);
+  socket.send(R"({"op":2,"d":{"user_id":")" + user + R"("}})");
+  read_op(socket, 3);
+
+  const std::string reply = run_command(lantern.sim(), slash(id, subcommand("create", "token")));
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(reply, match, std::regex("[A-Za-z0-9+/]{40,}={0,2}"))) << reply;
+  const std::string token = match.str();
+
+  // A REST write with the bot's token: durable, visible at once, pushed to the socket.
+  const std::string key_url = "/api/v1/users/" + user + "/storage/location";
+  const auto put =
+      http_request(lantern.port(), "PUT", key_url, R"({"value":"Berlin"})",
+                   {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(put.status, 200u) << put.body;
+  EXPECT_EQ(json::parse(put.body), json::parse(R"({"success":true})"));
+  const auto user_data = json::parse(lantern.get("/api/v1/users/" + user).body);
+  EXPECT_EQ(user_data.at("storage").at("location"), "Berlin") << "read-your-writes";
+  const json::object rest_update = read_op(socket, 10);
+  EXPECT_EQ(rest_update.at("user_id"), json::value(user));
+  EXPECT_EQ(rest_update.at("d").at("location"), "Berlin");
+
+  // Someone else's token, or none, is refused and changes nothing.
+  const auto forged = http_request(lantern.port(), "PUT", key_url + "x", R"({"value":"x"})",
+                                   {{"Authorization", "bm90IGEgdG9rZW4="}});
+  EXPECT_EQ(forged.status, 401u);
+
+  // A bot write reaches the socket the same way.
+  const std::string saved = run_command(
+      lantern.sim(),
+      slash(id, subcommand("create", "data", {param("key", "mood"), param("value", "sunny")})));
+  EXPECT_NE(saved.find("mood"), std::string::npos) << saved;
+  const json::object bot_update = read_op(socket, 10);
+  EXPECT_EQ(bot_update.at("d").at("mood"), "sunny");
+  EXPECT_EQ(bot_update.at("d").at("location"), "Berlin");
+
+  const auto pairs = lantern.get("/api/v1/users/" + user + "/storage");
+  ASSERT_EQ(pairs.status, 200u);
+  EXPECT_EQ(json::parse(pairs.body), json::parse(R"({"location":"Berlin","mood":"sunny"})"));
+}
+
+TEST(StorageEndToEnd, PairsSurviveARestart) {
+  LanternUnderTest lantern(3);
+  const Snowflake id = lantern.member_ids().front();
+  const std::string user = std::to_string(id);
+  const std::string reply = run_command(lantern.sim(), slash(id, subcommand("create", "token")));
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(reply, match, std::regex("[A-Za-z0-9+/]{40,}={0,2}"))) << reply;
+  ASSERT_EQ(http_request(lantern.port(), "PUT", "/api/v1/users/" + user + "/storage/k1?value=kept",
+                         "", {{"Authorization", match.str()}})
+                .status,
+            200u);
+  EXPECT_EQ(lantern.stop_service(), 0);
+  lantern.start_service();
+  const auto value = lantern.get("/api/v1/users/" + user + "/storage/k1");
+  ASSERT_EQ(value.status, 200u);
+  EXPECT_EQ(json::parse(value.body), json::parse(R"({"value":"kept"})"));
+}
+
+}  // namespace
+}  // namespace lantern::testing
