@@ -141,6 +141,7 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     std::unique_ptr<ZlibStreamInflater> inflater;
     std::string message;             // raw bytes of the message being read
     std::string payload;             // inflated payload
+    PayloadParser parser;            // arena reused by every payload of this connection
     std::deque<std::string> outbox;  // written one at a time
     bool writing = false;
     std::deque<std::string> deferred;  // waiting for send budget
@@ -370,10 +371,10 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
   // ---- payloads ----------------------------------------------------------------
 
   void handle_payload(const ConnectionPtr& connection, const std::string& text) {
-    // decode_envelope rather than the arena-reusing PayloadParser: with Boost
-    // 1.81 the latter threw bad_alloc after a few dozen member chunks of a
-    // 100k-member guild; switch back once that is fixed.
-    auto envelope = decode_envelope(text);
+    // The connection's arena-reusing PayloadParser: the envelope's data is only
+    // valid until the next payload, and everything below uses it synchronously
+    // (decoders copy out; nothing keeps a json::value of it).
+    auto envelope = connection->parser.parse(text);
     if (!envelope) {
       spdlog::warn("gateway: ignoring a payload: {}", envelope.error);
       return;

@@ -30,11 +30,12 @@ Decoded<GatewayEnvelope> envelope_from(json::value& document) {
   if (!op || *op < 0 || *op > 255) {
     return Decoded<GatewayEnvelope>::fail("payload has no integer op");
   }
-  GatewayEnvelope envelope;
-  envelope.op = static_cast<int>(*op);
-  envelope.seq = int_field(*root, "s");
+  // `data` is move-constructed, never move-assigned: assigning a value from
+  // another memory resource (the parser's arena) deep-copies it to the heap.
+  json::value* d = root->if_contains("d");
+  GatewayEnvelope envelope{static_cast<int>(*op), int_field(*root, "s"), std::string(),
+                           d ? json::value(std::move(*d)) : json::value()};
   if (const auto type = string_field(*root, "t")) envelope.type = *type;
-  if (json::value* d = root->if_contains("d")) envelope.data = std::move(*d);
   return Decoded<GatewayEnvelope>::ok(std::move(envelope));
 }
 
@@ -201,10 +202,25 @@ Decoded<GatewayEnvelope> decode_envelope(std::string_view text) {
 
 struct PayloadParser::State {
   explicit State(std::size_t bytes)
-      : buffer(new unsigned char[bytes]), arena(buffer.get(), bytes), parser({}, parse_options()) {}
+      : bytes(bytes), buffer(new unsigned char[bytes]), parser({}, parse_options()) {}
 
+  // A fresh arena over the fixed buffer for every payload. Boost.JSON's
+  // monotonic_resource::release() frees its heap blocks but keeps doubling the
+  // size of the next one (Boost 1.81), so a resource reused across a member
+  // sync asked for a 2^N-byte block after N large chunks and threw bad_alloc.
+  // Re-creating it restarts the growth from `bytes`: a payload borrows at most
+  // about twice its own document size from the heap, and returns it on the
+  // next parse().
+  json::monotonic_resource& fresh_arena() {
+    parser.reset();  // drops the parser's reference to the previous arena
+    arena.reset();   // frees every heap block of the previous payload
+    arena.emplace(buffer.get(), bytes);
+    return *arena;
+  }
+
+  std::size_t bytes;
   std::unique_ptr<unsigned char[]> buffer;
-  json::monotonic_resource arena;
+  std::optional<json::monotonic_resource> arena;
   json::parser parser;
 };
 
@@ -214,8 +230,8 @@ PayloadParser::PayloadParser(std::size_t initial_arena_bytes)
 PayloadParser::~PayloadParser() = default;
 
 Decoded<GatewayEnvelope> PayloadParser::parse(std::string_view text) {
-  state_->arena.release();  // invalidates the previous payload (see header)
-  state_->parser.reset(json::storage_ptr(&state_->arena));
+  // Invalidates the previous payload (see header).
+  state_->parser.reset(json::storage_ptr(&state_->fresh_arena()));
   json::error_code ec;
   state_->parser.write(text.data(), text.size(), ec);
   if (ec) {

@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 #include <filesystem>
+#include <malloc.h>
 #include <set>
 
 #include "testing/fixtures.h"
@@ -93,6 +94,65 @@ TEST(PayloadParserTest, ReusesItsArenaAcrossPayloads) {
     const auto gc = decode_guild_create(b->data);
     ASSERT_TRUE(gc) << gc.error;
     EXPECT_EQ(gc->members.size(), 4u);
+  }
+}
+
+// A GUILD_MEMBERS_CHUNK of `members` members, every third one online with a
+// custom status and a Spotify activity (what a 100k-member sync delivers).
+std::string large_chunk(int index, int members) {
+  std::string members_json;
+  std::string presences_json;
+  for (int i = 0; i < members; ++i) {
+    const std::string id = std::to_string(400000000000000000ULL + index * members + i);
+    if (i > 0) members_json += ",";
+    members_json += R"({"user":{"id":")" + id + R"(","username":"user)" + std::to_string(i) +
+                    R"(","discriminator":"0","avatar":null,"global_name":"User"},"roles":[],)"
+                    R"("joined_at":"2021-05-03T00:00:00.000000+00:00","deaf":false,"mute":false})";
+    if (i % 3 != 0) continue;
+    if (!presences_json.empty()) presences_json += ",";
+    presences_json +=
+        R"({"user":{"id":")" + id +
+        R"("},"status":"online","client_status":{"desktop":"online"},"activities":[)"
+        R"({"id":"custom","name":"Custom Status","type":4,"state":"working","created_at":1700000000000},)"
+        R"({"id":"spotify:1","name":"Spotify","type":2,"details":"Song","state":"Artist",)"
+        R"("sync_id":"abc","timestamps":{"start":1700000000000,"end":1700000200000}}]})";
+  }
+  return R"({"op":0,"s":)" + std::to_string(index + 3) +
+         R"(,"t":"GUILD_MEMBERS_CHUNK","d":{"guild_id":"1","chunk_index":)" +
+         std::to_string(index) + R"(,"chunk_count":100,"members":[)" + members_json +
+         R"(],"presences":[)" + presences_json + "]}}";
+}
+
+std::size_t heap_bytes_in_use() {
+  const struct mallinfo2 info = mallinfo2();
+  return info.uordblks + info.hblkhd;  // brk heap + mmapped blocks
+}
+
+// Regression: Boost 1.81's monotonic_resource keeps doubling its next block
+// size across release(), so one parser reused for a 100k-member sync threw
+// bad_alloc around the 18th chunk. Every payload must now start from the fixed
+// buffer again, and the heap the parser holds must not grow from chunk to chunk.
+TEST(PayloadParserTest, ManyLargeChunksInARowStayBounded) {
+  PayloadParser parser;
+  std::vector<std::string> chunks;
+  for (int i = 0; i < 4; ++i) chunks.push_back(large_chunk(i, 1000));
+  std::size_t settled = 0;
+  for (int round = 0; round < 50; ++round) {
+    const std::string& text = chunks[round % chunks.size()];
+    std::optional<Decoded<GatewayEnvelope>> envelope;
+    ASSERT_NO_THROW(envelope.emplace(parser.parse(text))) << "chunk " << round;
+    ASSERT_TRUE(*envelope) << envelope->error;
+    const auto chunk = decode_members_chunk(envelope->value->data);
+    ASSERT_TRUE(chunk) << chunk.error;
+    ASSERT_EQ(chunk->members.size(), 1000u);
+    ASSERT_EQ(chunk->presences.size(), 334u);
+    const std::size_t in_use = heap_bytes_in_use();
+    if (round == 8) settled = in_use;
+    if (round > 8) {
+      // The arena for one chunk is at most about twice the document; growth
+      // from one chunk to the next would show here long before bad_alloc.
+      EXPECT_LT(in_use, settled + 2 * text.size()) << "chunk " << round;
+    }
   }
 }
 
