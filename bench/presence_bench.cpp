@@ -7,11 +7,13 @@
 // target of 200k PRESENCE_UPDATE per second on one core.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+#include <zlib.h>
 
 #include <string>
 #include <vector>
 
 #include "discord/wire_decode.h"
+#include "discord/zlib_inflater.h"
 #include "presence/store.h"
 
 namespace {
@@ -65,13 +67,16 @@ std::vector<std::string> payloads(int users) {
   return texts;
 }
 
-bool decode_and_apply(discord::PayloadParser& parser, presence::PresenceStore& store,
-                      const std::string& text) {
+// Not inlined so that `valgrind --tool=callgrind --toggle-collect='*decode_and_apply*'`
+// counts exactly the instructions of parse + decode + apply.
+[[gnu::noinline]] bool decode_and_apply(discord::PayloadParser& parser,
+                                        presence::PresenceStore& store, std::string_view text) {
   auto envelope = parser.parse(text);
   if (!envelope) return false;
   auto event = discord::decode_store_event(envelope->type, envelope->data);
   if (!event) return false;
-  std::visit([&](const auto& e) { store.apply(e); }, *event.value);
+  // The decoded event is a temporary: its strings and activities move into the store.
+  std::visit([&](auto& e) { store.apply(std::move(e)); }, *event.value);
   return true;
 }
 
@@ -90,6 +95,72 @@ void BM_DecodeApplyPresenceUpdate(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(texts[0].size()));
 }
 BENCHMARK(BM_DecodeApplyPresenceUpdate)->Arg(1000)->Arg(50000);
+
+// Discord's zlib-stream transport: one deflate stream, each payload ending in a
+// Z_SYNC_FLUSH (00 00 ff ff), as the gateway sends them.
+std::vector<std::string> zlib_stream_messages(const std::vector<std::string>& texts) {
+  z_stream z{};
+  deflateInit(&z, Z_DEFAULT_COMPRESSION);
+  std::vector<std::string> messages;
+  messages.reserve(texts.size());
+  std::string out;
+  for (const std::string& text : texts) {
+    out.resize(deflateBound(&z, text.size()) + 64);
+    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+    z.avail_in = static_cast<uInt>(text.size());
+    z.next_out = reinterpret_cast<Bytef*>(out.data());
+    z.avail_out = static_cast<uInt>(out.size());
+    deflate(&z, Z_SYNC_FLUSH);
+    messages.emplace_back(out.data(), out.size() - z.avail_out);
+  }
+  deflateEnd(&z);
+  return messages;
+}
+
+// What the gateway client does per PRESENCE_UPDATE: inflate (zlib-stream) +
+// parse + decode + apply. The stream is replayed from its start (new inflater,
+// outside the timing) when exhausted.
+[[gnu::noinline]] bool inflate_decode_apply(discord::ZlibStreamInflater& inflater,
+                                            std::string& payload,
+                                            discord::PayloadParser& parser,
+                                            presence::PresenceStore& store,
+                                            const std::string& message) {
+  if (inflater.feed(message, payload) != discord::ZlibStreamInflater::Result::kPayload) {
+    return false;
+  }
+  return decode_and_apply(parser, store, payload);
+}
+
+void BM_InflateDecodeApplyPresenceUpdate(benchmark::State& state) {
+  const int users = static_cast<int>(state.range(0));
+  presence::PresenceStore store(kGuild, nullptr, nullptr);
+  sync_members(store, users);
+  std::vector<std::string> texts;
+  for (int round = 0; round < 5; ++round) {
+    for (std::string& text : payloads(users)) texts.push_back(std::move(text));
+  }
+  const std::vector<std::string> messages = zlib_stream_messages(texts);
+  auto inflater = std::make_unique<discord::ZlibStreamInflater>(8 << 20);
+  std::string payload;
+  discord::PayloadParser parser;
+  std::size_t i = 0;
+  std::int64_t compressed = 0;
+  for (auto _ : state) {
+    if (!inflate_decode_apply(*inflater, payload, parser, store, messages[i])) {
+      state.SkipWithError("inflate or decode failed");
+    }
+    compressed += static_cast<std::int64_t>(messages[i].size());
+    if (++i == messages.size()) {
+      state.PauseTiming();
+      i = 0;
+      inflater = std::make_unique<discord::ZlibStreamInflater>(8 << 20);
+      state.ResumeTiming();
+    }
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.SetBytesProcessed(compressed);
+}
+BENCHMARK(BM_InflateDecodeApplyPresenceUpdate)->Arg(1000);
 
 // The same event twice in a row: decoded, compared, no render, no publish.
 void BM_DecodeApplyDuplicate(benchmark::State& state) {
@@ -156,9 +227,10 @@ void BM_ReadUserJson(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadUserJson);
 
-// Bytes currently allocated through malloc (glibc).
+// Bytes currently allocated through malloc (glibc): heap + mmapped blocks.
 std::int64_t heap_in_use() {
-  return static_cast<std::int64_t>(mallinfo2().uordblks);
+  const struct mallinfo2 info = mallinfo2();
+  return static_cast<std::int64_t>(info.uordblks + info.hblkhd);
 }
 
 // Memory per member with a realistic presence: heap growth of a store holding
@@ -181,6 +253,85 @@ void BM_MemoryPerMember(benchmark::State& state) {
   state.counters["bytes_per_member"] = per_member;
 }
 BENCHMARK(BM_MemoryPerMember)->Arg(50000)->Iterations(1)->Unit(benchmark::kMillisecond);
+
+// Typical presences (the issue's "memory per monitored member"): a member as a
+// chunk delivers it (username, global name, avatar hash, no server tag for most).
+std::string member_json(Snowflake id, int i) {
+  const std::string avatar = i % 5 == 0 ? "null" : R"("a1b2c3d4e5f60718293a4b5c6d7e8f90")";
+  return R"({"user":{"id":")" + std::to_string(id) + R"(","username":"member_)" +
+         std::to_string(i) + R"(","discriminator":"0","avatar":)" + avatar +
+         R"(,"global_name":"Member )" + std::to_string(i) +
+         R"(","public_flags":0},"roles":[],"joined_at":"2021-05-03T00:00:00.000000+00:00"})";
+}
+
+// 70% online: a custom status with an emoji, a game with assets; one online
+// member in three also listens to Spotify. 30% offline: no presence at all.
+std::string typical_presence_json(Snowflake id, int i) {
+  std::string activities =
+      R"({"type":4,"state":"back in 5","name":"Custom Status","id":"custom",)"
+      R"("emoji":{"name":"☕"},"created_at":1769904353437})";
+  activities +=
+      R"(,{"type":0,"timestamps":{"start":1769904111948},"name":"Counter-Strike 2",)"
+      R"("id":"ccee1fabaa8a355e","created_at":1769904114554,"application_id":"1158877933042143272",)"
+      R"("assets":{"large_image":"1159210392193523832","large_text":"Competitive"}})";
+  if (i % 3 == 0) {
+    activities +=
+        R"(,{"type":2,"timestamps":{"start":1769904239618,"end":1769904406559},)"
+        R"("sync_id":"0O4yYsvGWYhznwzgg4493X","state":"YungLex; Lil Boom","name":"Spotify",)"
+        R"("id":"spotify:1","details":"Rose","created_at":1769904353437,)"
+        R"("assets":{"large_text":"Rose","large_image":"spotify:ab67616d0000b27375bf186f00f7b0b88cf5c5b9"}})";
+  }
+  return R"({"user":{"id":")" + std::to_string(id) +
+         R"("},"status":"online","client_status":{"desktop":"online"},"activities":[)" +
+         activities + "]}";
+}
+
+// Heap growth of a store synced from GUILD_MEMBERS_CHUNKs (1,000 members each,
+// decoded by the gateway's parser) / members. Counts everything the store keeps:
+// snapshots, models, rendered JSON, both maps.
+void BM_MemoryPerMemberTypicalMix(benchmark::State& state) {
+  const int users = static_cast<int>(state.range(0));
+  double per_member = 0;
+  double online_share = 0;
+  for (auto _ : state) {
+    std::vector<std::string> chunks;
+    int online = 0;
+    for (int first = 0; first < users; first += 1000) {
+      std::string members;
+      std::string presences;
+      for (int i = first; i < std::min(users, first + 1000); ++i) {
+        const Snowflake id = kFirstUser + static_cast<Snowflake>(i);
+        if (i > first) members += ",";
+        members += member_json(id, i);
+        if (i % 10 < 3) continue;  // 30% offline
+        ++online;
+        if (!presences.empty()) presences += ",";
+        presences += typical_presence_json(id, i);
+      }
+      chunks.push_back(R"({"op":0,"s":1,"t":"GUILD_MEMBERS_CHUNK","d":{"guild_id":")" +
+                       std::to_string(kGuild) + R"(","chunk_index":0,"chunk_count":1,"members":[)" +
+                       members + R"(],"presences":[)" + presences + "]}}");
+    }
+    discord::PayloadParser parser;
+    const std::int64_t before = heap_in_use();
+    {
+      presence::PresenceStore store(kGuild, nullptr, nullptr);
+      store.begin_sync();
+      for (const std::string& chunk : chunks) decode_and_apply(parser, store, chunk);
+      store.end_sync();
+      parser.parse("{}");  // the parser's heap blocks are not the store's
+      per_member = static_cast<double>(heap_in_use() - before) / users;
+      if (store.size() != static_cast<std::size_t>(users)) state.SkipWithError("sync incomplete");
+    }
+    online_share = static_cast<double>(online) / users;
+  }
+  state.counters["bytes_per_member"] = per_member;
+  state.counters["online_share"] = online_share;
+}
+BENCHMARK(BM_MemoryPerMemberTypicalMix)
+    ->Arg(50000)
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 #include <shared_mutex>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 
@@ -33,7 +34,10 @@ std::string UserView::json(std::int64_t now_ms) const {
 std::shared_ptr<const UserView> UserView::make(Member member, Presence presence,
                                                std::optional<std::int64_t> last_seen_ms,
                                                StoragePairsPtr storage) {
-  std::shared_ptr<UserView> view(new UserView());
+  // One allocation for the view and its control block (the constructor is
+  // private; a local class shares this function's access).
+  struct Constructible : UserView {};
+  std::shared_ptr<UserView> view = std::make_shared<Constructible>();
   view->rendered_ = render_user(member, presence, last_seen_ms, storage.get());
   view->member_ = std::move(member);
   view->presence_ = std::move(presence);
@@ -52,6 +56,23 @@ Presence normalized(const Presence& presence) {
   if (presence.status == Status::kOffline) return Presence{};
   return presence;
 }
+Presence normalized(Presence& presence) {  // the event is ours to take from
+  if (presence.status == Status::kOffline) return Presence{};
+  return std::move(presence);
+}
+
+// Whether `patch.apply_to(user)` would change `user`, without copying it.
+template <typename T>
+bool differs(const T& field, const std::optional<T>& patch) {
+  return patch && !(field == *patch);
+}
+bool patch_changes(const UserPatch& patch, const User& user) {
+  return user.id != patch.id || differs(user.username, patch.username) ||
+         differs(user.discriminator, patch.discriminator) ||
+         differs(user.global_name, patch.global_name) || differs(user.avatar, patch.avatar) ||
+         differs(user.bot, patch.bot) || differs(user.public_flags, patch.public_flags) ||
+         differs(user.server_tag, patch.server_tag);
+}
 
 // normalized(incoming) == current, without copying `incoming`.
 bool same_presence(const Presence& incoming, const Presence& current) {
@@ -63,6 +84,22 @@ bool same_presence(const Presence& incoming, const Presence& current) {
 User full_user(const UserPatch& patch) {
   User user;
   patch.apply_to(user);
+  return user;
+}
+template <typename T>
+void take(T& field, std::optional<T>& patch) {
+  if (patch) field = std::move(*patch);
+}
+User full_user(UserPatch& patch) {  // moves the strings out of `patch`
+  User user;
+  user.id = patch.id;
+  take(user.username, patch.username);
+  take(user.discriminator, patch.discriminator);
+  take(user.global_name, patch.global_name);
+  take(user.avatar, patch.avatar);
+  take(user.bot, patch.bot);
+  take(user.public_flags, patch.public_flags);
+  take(user.server_tag, patch.server_tag);
   return user;
 }
 
@@ -93,27 +130,37 @@ class PresenceStore::Impl {
     emit();
   }
 
-  void apply(const GuildCreate& event) {
+  // `Event` is const (copy from the event) or not (move out of it).
+  template <typename Event>
+  void apply_guild_create(Event& event) {
     if (event.guild_id != base_guild_id_ || event.unavailable) return;
     apply_member_list(event.members, event.presences);
     emit();
   }
 
-  void apply(const MembersChunk& event) {
+  template <typename Event>
+  void apply_chunk(Event& event) {
     if (event.guild_id != base_guild_id_) return;
     apply_member_list(event.members, event.presences);
     emit();
   }
 
+  template <typename Event>
+  void apply_presence_update(Event& event) {
+    if (event.guild_id != 0 && event.guild_id != base_guild_id_) return;
+    update_presence(event.presence.user, &event.presence.presence);
+    emit();
+  }
+
   void apply(const MemberAdd& event) {
     if (event.guild_id != base_guild_id_) return;
-    upsert_member(event.member, nullptr);
+    upsert_member(event.member, static_cast<const Presence*>(nullptr));
     emit();
   }
 
   void apply(const MemberUpdate& event) {
     if (event.guild_id != base_guild_id_) return;
-    upsert_member(event.member, nullptr);
+    upsert_member(event.member, static_cast<const Presence*>(nullptr));
     emit();
   }
 
@@ -123,14 +170,8 @@ class PresenceStore::Impl {
     emit();
   }
 
-  void apply(const PresenceUpdate& event) {
-    if (event.guild_id != 0 && event.guild_id != base_guild_id_) return;
-    update_presence(event.presence.user, &event.presence.presence);
-    emit();
-  }
-
   void apply(const UserUpdate& event) {
-    update_presence(event.user, nullptr);
+    update_presence(event.user, static_cast<const Presence*>(nullptr));
     emit();
   }
 
@@ -143,7 +184,7 @@ class PresenceStore::Impl {
     const auto it = entries_.find(user_id);
     if (it == entries_.end()) return;
     const UserView& old = *it->second.view;
-    commit(it->second, old.member(), old.presence(), Change::Kind::kStorage);
+    commit(it->second, Member(old.member()), Presence(old.presence()), Change::Kind::kStorage);
     emit();
   }
 
@@ -155,7 +196,7 @@ class PresenceStore::Impl {
     last_seen_[user_id] = unix_ms;
     if (it == entries_.end()) return;
     const UserView& old = *it->second.view;
-    publish_view(it->second, old.member(), old.presence());
+    publish_view(it->second, Member(old.member()), Presence(old.presence()));
   }
 
   // ---- readers ----
@@ -200,27 +241,31 @@ class PresenceStore::Impl {
   // Snowflake low bits are a per-process counter: well spread, cheap to take.
   static std::size_t shard_index(Snowflake id) { return (id ^ (id >> 22)) % kShards; }
 
-  void apply_member_list(const std::vector<MemberEvent>& members,
-                         const std::vector<PresenceEvent>& presences) {
-    std::unordered_map<Snowflake, const PresenceEvent*> by_user;
+  // `Members` / `Presences` are const vectors (copy) or not (move out of them).
+  template <typename Members, typename Presences>
+  void apply_member_list(Members& members, Presences& presences) {
+    using PresenceEventT = std::remove_reference_t<decltype(presences.front())>;
+    using PresenceT = std::remove_reference_t<decltype(presences.front().presence)>;
+    std::unordered_map<Snowflake, PresenceEventT*> by_user;
     by_user.reserve(presences.size());
-    for (const PresenceEvent& p : presences) by_user.emplace(p.user.id, &p);
-    const Presence offline;
-    for (const MemberEvent& member : members) {
+    for (auto& p : presences) by_user.emplace(p.user.id, &p);
+    PresenceT offline{};
+    for (auto& member : members) {
       // A listed member without a presence entry is offline (protocol 1.10, 1.12).
       const auto it = by_user.find(member.user.id);
       upsert_member(member, it == by_user.end() ? &offline : &it->second->presence);
       if (it != by_user.end()) by_user.erase(it);
     }
     // Presences of members not in this list: only for members we already know.
-    for (const PresenceEvent& p : presences) {
+    for (auto& p : presences) {
       if (by_user.contains(p.user.id)) update_presence(p.user, &p.presence);
     }
   }
 
   // Adds or replaces a member. `presence` null keeps the current presence
-  // (offline for a new member).
-  void upsert_member(const MemberEvent& event, const Presence* presence) {
+  // (offline for a new member). Non-const arguments are moved from.
+  template <typename MemberEventT, typename PresenceT>
+  void upsert_member(MemberEventT& event, PresenceT* presence) {
     const Snowflake id = event.user.id;
     if (id == 0) return;
     Member member{full_user(event.user), event.joined_at_ms};
@@ -238,21 +283,27 @@ class PresenceStore::Impl {
     if (syncing_) entry.confirmed_generation = generation_;
     const UserView& old = *entry.view;
     if (!member.joined_at_ms) member.joined_at_ms = old.member().joined_at_ms;
+    if (member == old.member() && (presence ? same_presence(*presence, old.presence()) : true)) {
+      return;
+    }
     Presence next = presence ? normalized(*presence) : old.presence();
-    if (member == old.member() && next == old.presence()) return;
     update_last_seen(id, old.presence().status, next.status);
     commit(entry, std::move(member), std::move(next), Change::Kind::kPresence);
   }
 
-  // Merges a partial user and (when given) replaces the presence of a known member.
-  void update_presence(const UserPatch& patch, const Presence* presence) {
+  // Merges a partial user and (when given) replaces the presence of a known
+  // member. A non-const `presence` is moved from.
+  template <typename PresenceT>
+  void update_presence(const UserPatch& patch, PresenceT* presence) {
     const auto it = entries_.find(patch.id);
     if (it == entries_.end() || patch.id == 0) return;  // not monitored
     Entry& entry = it->second;
     const UserView& old = *entry.view;
-    User user = old.user();
-    const bool user_changed = patch.apply_to(user);
+    const bool user_changed = patch_changes(patch, old.user());
     if (!user_changed && (!presence || same_presence(*presence, old.presence()))) return;
+    // The new snapshot needs its own copy of the user either way.
+    User user = old.user();
+    if (user_changed) patch.apply_to(user);
     Member member{std::move(user), old.member().joined_at_ms};
     Presence next = presence ? normalized(*presence) : old.presence();
     update_last_seen(patch.id, old.presence().status, next.status);
@@ -343,10 +394,10 @@ void PresenceStore::end_sync() {
   impl_->end_sync();
 }
 void PresenceStore::apply(const GuildCreate& event) {
-  impl_->apply(event);
+  impl_->apply_guild_create(event);
 }
 void PresenceStore::apply(const MembersChunk& event) {
-  impl_->apply(event);
+  impl_->apply_chunk(event);
 }
 void PresenceStore::apply(const MemberAdd& event) {
   impl_->apply(event);
@@ -358,10 +409,19 @@ void PresenceStore::apply(const MemberRemove& event) {
   impl_->apply(event);
 }
 void PresenceStore::apply(const PresenceUpdate& event) {
-  impl_->apply(event);
+  impl_->apply_presence_update(event);
 }
 void PresenceStore::apply(const UserUpdate& event) {
   impl_->apply(event);
+}
+void PresenceStore::apply(GuildCreate&& event) {
+  impl_->apply_guild_create(event);
+}
+void PresenceStore::apply(MembersChunk&& event) {
+  impl_->apply_chunk(event);
+}
+void PresenceStore::apply(PresenceUpdate&& event) {
+  impl_->apply_presence_update(event);
 }
 void PresenceStore::set_storage(Snowflake user_id, StoragePairsPtr pairs) {
   impl_->set_storage(user_id, std::move(pairs));

@@ -141,6 +141,12 @@ class PresenceStore {
   void apply(const PresenceUpdate& event);
   // Merges the bot's own user into its member entry, if it is a member.
   void apply(const UserUpdate& event);
+  // The same, moving the decoded strings and activities into the snapshots
+  // instead of copying them (the decoder's events are temporaries on the hot
+  // path). `event` is left valid but unspecified.
+  void apply(GuildCreate&& event);
+  void apply(MembersChunk&& event);
+  void apply(PresenceUpdate&& event);
 
   // Replaces the stored pairs of a user (member or not: pairs of non-members are
   // kept so that they show as soon as the user joins); null or empty = no pairs.
