@@ -109,6 +109,7 @@ Histogram::Histogram(std::span<const double> bounds)
       buckets_(std::make_unique<std::atomic<std::uint64_t>[]>(bounds.size() + 1)) {}
 
 void Histogram::observe(double value) noexcept {
+  if (std::isnan(value)) return;  // it would poison _sum for good
   // Upper bounds are inclusive (le): the first bound >= value.
   const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), value);
   buckets_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);

@@ -82,6 +82,8 @@ class Histogram {
   // `bounds`: finite, strictly increasing (validated by the registry).
   explicit Histogram(std::span<const double> bounds);
 
+  // Counts `value` in the first bucket whose bound is >= value (+Inf if none).
+  // NaN is ignored.
   void observe(double value) noexcept;
 
   struct Snapshot {

@@ -27,7 +27,8 @@ std::size_t route_index(std::string_view path) {
     return static_cast<std::size_t>(std::find(kRouteLabels.begin(), kRouteLabels.end(), label) -
                                     kRouteLabels.begin());
   };
-  if (count == 0) return index_of("/");
+  // An empty path is a request the server could not parse (malformed HTTP).
+  if (count == 0) return path.empty() ? kOtherRoute : index_of("/");
   if (count == 1) {
     // The one-segment literal labels ("/healthz" ... "/socket").
     for (std::size_t i = 1; i <= index_of("/socket"); ++i) {

@@ -30,8 +30,9 @@ inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0
 void add_metrics_routes(Router& router, const Metrics& metrics);
 
 // The route label of a request path: the route pattern it belongs to, with ids
-// replaced ("/api/v1/users/{id}/storage/{key}"), or "other". Bounded: one of
-// kRouteLabels. Pure; any thread.
+// replaced ("/api/v1/users/{id}/storage/{key}"), or "other" (unknown paths, and
+// the empty path of a malformed request). Bounded: one of kRouteLabels. Pure;
+// any thread.
 std::string_view route_label(std::string_view path);
 
 inline constexpr std::array<std::string_view, 13> kRouteLabels = {
@@ -51,7 +52,8 @@ inline constexpr std::array<std::string_view, 13> kRouteLabels = {
 };
 
 // lantern_http_requests_total{route,method,status} and
-// lantern_http_request_duration_seconds{route}.
+// lantern_http_request_duration_seconds{route} (RequestRecord::duration: from
+// the request having been read to its response being handed to the socket).
 //
 // observe() is lock-free once a (route, method, status) triple has been seen:
 // the counter is resolved through the family on first use and cached in an

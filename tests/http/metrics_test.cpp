@@ -86,6 +86,7 @@ TEST(MetricsFormat, UnlabeledHistogramGolden) {
   Metrics metrics;
   auto& h = metrics.histogram("lantern_h", "H.", {1, 2});
   h.observe(2);
+  h.observe(std::numeric_limits<double>::quiet_NaN());  // ignored
   EXPECT_EQ(metrics.render(),
             "# HELP lantern_h H.\n"
             "# TYPE lantern_h histogram\n"
@@ -218,7 +219,8 @@ TEST(MetricsRegistry, ConcurrentRecordingIsExact) {
 
 TEST(RouteLabel, MapsPathsToBoundedPatterns) {
   EXPECT_EQ(route_label("/"), "/");
-  EXPECT_EQ(route_label(""), "/");
+  EXPECT_EQ(route_label("//"), "/");
+  EXPECT_EQ(route_label(""), "other");  // malformed requests have no path
   EXPECT_EQ(route_label("/healthz"), "/healthz");
   EXPECT_EQ(route_label("/readyz"), "/readyz");
   EXPECT_EQ(route_label("/metrics"), "/metrics");
