@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 
 #include "presence/cdn.h"
 #include "presence/user_flags.h"
@@ -382,14 +383,43 @@ constexpr char kHex[] = "0123456789abcdef";
 
 }  // namespace
 
+namespace {
+
+// True when one of the 8 bytes in `word` needs an escape: a control character
+// (< 0x20), '"' or '\\'. Exact as a yes/no answer (bit tricks of "Bit Twiddling
+// Hacks": haszero / hasless); bytes >= 0x80 (UTF-8) never match.
+bool word_needs_escape(std::uint64_t word) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+  const std::uint64_t control = (word - kOnes * 0x20) & ~word;
+  const std::uint64_t quote = word ^ (kOnes * '"');
+  const std::uint64_t backslash = word ^ (kOnes * '\\');
+  return ((control | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs) != 0;
+}
+
+}  // namespace
+
 void append_json_string(std::string& out, std::string_view text) {
   out.push_back('"');
-  std::size_t run = 0;  // start of the pending run of bytes that need no escape
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
+  const char* const begin = text.data();
+  const char* const end = begin + text.size();
+  const char* run = begin;  // start of the pending run of bytes that need no escape
+  const char* p = begin;
+  while (p != end) {
+    // Most text needs no escape at all: skip it a word at a time.
+    if (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, sizeof word);
+      if (!word_needs_escape(word)) {
+        p += 8;
+        continue;
+      }
+    }
+    const auto c = static_cast<unsigned char>(*p);
+    ++p;
     if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run, i - run);
-    run = i + 1;
+    out.append(run, static_cast<std::size_t>(p - 1 - run));
+    run = p;
     switch (c) {
       case '"':
         out.append("\\\"");
@@ -418,7 +448,7 @@ void append_json_string(std::string& out, std::string_view text) {
       }
     }
   }
-  out.append(text.data() + run, text.size() - run);
+  out.append(run, static_cast<std::size_t>(end - run));
   out.push_back('"');
 }
 

@@ -206,6 +206,52 @@ TEST(RenderTest, ControlCharactersAreEscaped) {
   EXPECT_EQ(json::parse(out).as_string(), std::string("a\x01\tb\\\x1f", 6));
 }
 
+// append_json_string skips clean text 8 bytes at a time: every byte that needs
+// an escape must be found at every offset, next to ASCII and UTF-8 neighbours.
+TEST(RenderTest, EscapesAreFoundAtEveryOffsetOfTheWordScan) {
+  const auto reference = [](std::string_view text) {
+    std::string out = "\"";
+    for (const char ch : text) {
+      const auto c = static_cast<unsigned char>(ch);
+      if (c == '"') {
+        out += "\\\"";
+      } else if (c == '\\') {
+        out += "\\\\";
+      } else if (c >= 0x20) {
+        out += ch;
+      } else {
+        // Same short forms as the renderer, else \u00XX.
+        switch (c) {
+          case '\n': out += "\\n"; break;
+          case '\r': out += "\\r"; break;
+          case '\t': out += "\\t"; break;
+          case '\b': out += "\\b"; break;
+          case '\f': out += "\\f"; break;
+          default: {
+            static constexpr char kHexDigits[] = "0123456789abcdef";
+            out += "\\u00";
+            out += kHexDigits[c >> 4];
+            out += kHexDigits[c & 0xF];
+          }
+        }
+      }
+    }
+    return out + "\"";
+  };
+  const std::string specials("\"\\\x00\x01\x1f\n\t\x7f\xc3\xa9\x20\x21\x5b\x5d", 14);
+  for (std::size_t length = 0; length <= 24; ++length) {
+    for (std::size_t at = 0; at < length; ++at) {
+      for (const char special : specials) {
+        std::string text(length, 'x');
+        text[at] = special;
+        std::string out;
+        append_json_string(out, text);
+        ASSERT_EQ(out, reference(text)) << "length " << length << " offset " << at;
+      }
+    }
+  }
+}
+
 TEST(RenderTest, TimestampsMatchTheUtilFormatter) {
   for (std::int64_t ms : {std::int64_t{0}, std::int64_t{-1}, std::int64_t{-86'400'001},
                           std::int64_t{951782400000} /* 2000-02-29 */, std::int64_t{1718747525463},
