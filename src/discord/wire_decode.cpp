@@ -106,8 +106,7 @@ std::vector<presence::PresenceEvent> decode_presences(const json::object& obj) {
 
 // ---- activities -------------------------------------------------------------------
 
-std::optional<presence::ActivityEmoji> decode_emoji(const json::object& activity) {
-  const json::object* emoji = object_field(activity, "emoji");
+std::optional<presence::ActivityEmoji> decode_emoji(const json::object* emoji) {
   if (!emoji) return std::nullopt;
   presence::ActivityEmoji result;
   const auto name = string_field(*emoji, "name");
@@ -118,8 +117,7 @@ std::optional<presence::ActivityEmoji> decode_emoji(const json::object& activity
   return result;
 }
 
-std::optional<presence::ActivityAssets> decode_assets(const json::object& activity) {
-  const json::object* assets = object_field(activity, "assets");
+std::optional<presence::ActivityAssets> decode_assets(const json::object* assets) {
   if (!assets) return std::nullopt;
   presence::ActivityAssets result;
   result.large.image = owned_string_field(*assets, "large_image");
@@ -129,16 +127,24 @@ std::optional<presence::ActivityAssets> decode_assets(const json::object& activi
   return result;
 }
 
-// application_id is a snowflake string; a number is tolerated and re-spelled.
-std::optional<std::string> decode_application_id(const json::object& activity) {
-  const json::value* value = activity.if_contains("application_id");
-  if (!value) return std::nullopt;
-  if (const auto* text = value->if_string()) {
+// application_id is a snowflake string; a non-negative integer is tolerated and
+// re-spelled (as snowflake_field() reads ids).
+std::optional<std::string> decode_application_id(const json::value& value) {
+  if (const auto* text = value.if_string()) {
     if (!parse_wire_snowflake(*text)) return std::nullopt;
     return std::string(*text);
   }
-  if (const auto id = snowflake_field(activity, "application_id")) return lantern::to_string(*id);
+  if (const auto* u = value.if_uint64()) return lantern::to_string(*u);
+  if (const auto* i = value.if_int64()) {
+    if (*i >= 0) return lantern::to_string(static_cast<Snowflake>(*i));
+  }
   return std::nullopt;
+}
+
+std::optional<std::string> owned_string(const json::value& value) {
+  const json::string* text = value.if_string();
+  if (!text) return std::nullopt;
+  return std::string(text->data(), text->size());
 }
 
 presence::ClientStatus decode_client_status(const json::object& presence) {
@@ -290,26 +296,48 @@ std::optional<presence::UserPatch> decode_user(const json::object& user) {
   return patch;
 }
 
+// One pass over the activity's fields instead of a lookup per field: activities
+// carry a dozen keys and are the bulk of every PRESENCE_UPDATE. (Parsed objects
+// hold each key once, so this reads exactly what per-key lookups would.)
 presence::Activity decode_activity(const json::object& activity) {
   presence::Activity result;
-  result.id = owned_string_field(activity, "id").value_or(std::string());
-  result.name = owned_string_field(activity, "name").value_or(std::string());
-  const auto type = int_field(activity, "type");
-  if (type && *type >= 0 && *type <= std::numeric_limits<int>::max()) {
-    result.type = static_cast<int>(*type);
+  for (const json::key_value_pair& field : activity) {
+    const std::string_view key = field.key();
+    const json::value& value = field.value();
+    if (key == "id") {
+      if (const json::string* text = value.if_string()) result.id.assign(text->data(), text->size());
+    } else if (key == "name") {
+      if (const json::string* text = value.if_string()) {
+        result.name.assign(text->data(), text->size());
+      }
+    } else if (key == "type") {
+      const auto type = to_int(value);
+      if (type && *type >= 0 && *type <= std::numeric_limits<int>::max()) {
+        result.type = static_cast<int>(*type);
+      }
+    } else if (key == "state") {
+      result.state = owned_string(value);
+    } else if (key == "details") {
+      result.details = owned_string(value);
+    } else if (key == "url") {
+      result.url = owned_string(value);
+    } else if (key == "application_id") {
+      result.application_id = decode_application_id(value);
+    } else if (key == "created_at") {
+      result.created_at_ms = to_int(value).value_or(0);
+    } else if (key == "emoji") {
+      result.emoji = decode_emoji(value.if_object());
+    } else if (key == "assets") {
+      result.assets = decode_assets(value.if_object());
+    } else if (key == "timestamps") {
+      if (const json::object* timestamps = value.if_object()) {
+        result.start_ms = int_field(*timestamps, "start");
+        result.end_ms = int_field(*timestamps, "end");
+      }
+    } else if (key == "sync_id") {
+      result.sync_id = owned_string(value);
+    }
   }
-  result.state = owned_string_field(activity, "state");
-  result.details = owned_string_field(activity, "details");
-  result.url = owned_string_field(activity, "url");
-  result.application_id = decode_application_id(activity);
-  result.created_at_ms = int_field(activity, "created_at").value_or(0);
-  result.emoji = decode_emoji(activity);
-  result.assets = decode_assets(activity);
-  if (const json::object* timestamps = object_field(activity, "timestamps")) {
-    result.start_ms = int_field(*timestamps, "start");
-    result.end_ms = int_field(*timestamps, "end");
-  }
-  result.sync_id = owned_string_field(activity, "sync_id");
   return result;
 }
 
