@@ -121,8 +121,7 @@ std::vector<std::string> zlib_stream_messages(const std::vector<std::string>& te
 // parse + decode + apply. The stream is replayed from its start (new inflater,
 // outside the timing) when exhausted.
 [[gnu::noinline]] bool inflate_decode_apply(discord::ZlibStreamInflater& inflater,
-                                            std::string& payload,
-                                            discord::PayloadParser& parser,
+                                            std::string& payload, discord::PayloadParser& parser,
                                             presence::PresenceStore& store,
                                             const std::string& message) {
   if (inflater.feed(message, payload) != discord::ZlibStreamInflater::Result::kPayload) {
@@ -267,9 +266,8 @@ std::string member_json(Snowflake id, int i) {
 // 70% online: a custom status with an emoji, a game with assets; one online
 // member in three also listens to Spotify. 30% offline: no presence at all.
 std::string typical_presence_json(Snowflake id, int i) {
-  std::string activities =
-      R"({"type":4,"state":"back in 5","name":"Custom Status","id":"custom",)"
-      R"("emoji":{"name":"☕"},"created_at":1769904353437})";
+  std::string activities = R"({"type":4,"state":"back in 5","name":"Custom Status","id":"custom",)"
+                           R"("emoji":{"name":"☕"},"created_at":1769904353437})";
   activities +=
       R"(,{"type":0,"timestamps":{"start":1769904111948},"name":"Counter-Strike 2",)"
       R"("id":"ccee1fabaa8a355e","created_at":1769904114554,"application_id":"1158877933042143272",)"
@@ -328,10 +326,7 @@ void BM_MemoryPerMemberTypicalMix(benchmark::State& state) {
   state.counters["bytes_per_member"] = per_member;
   state.counters["online_share"] = online_share;
 }
-BENCHMARK(BM_MemoryPerMemberTypicalMix)
-    ->Arg(50000)
-    ->Iterations(1)
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_MemoryPerMemberTypicalMix)->Arg(50000)->Iterations(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -305,7 +305,9 @@ presence::Activity decode_activity(const json::object& activity) {
     const std::string_view key = field.key();
     const json::value& value = field.value();
     if (key == "id") {
-      if (const json::string* text = value.if_string()) result.id.assign(text->data(), text->size());
+      if (const json::string* text = value.if_string()) {
+        result.id.assign(text->data(), text->size());
+      }
     } else if (key == "name") {
       if (const json::string* text = value.if_string()) {
         result.name.assign(text->data(), text->size());

@@ -43,8 +43,9 @@ std::optional<std::string> avatar_url(const User& user) {
   if (!user.avatar || user.avatar->empty()) return std::nullopt;
   const std::string_view hash = *user.avatar;
   const bool animated = hash.starts_with("a_");
-  std::string url(kCdn);
-  url.append("avatars/").append(lantern::to_string(user.id)).append("/").append(hash);
+  std::string url;
+  url.reserve(kCdn.size() + 8 + 20 + 1 + hash.size() + 4);  // one allocation
+  url.append(kCdn).append("avatars/").append(lantern::to_string(user.id)).append("/").append(hash);
   url.append(animated ? ".gif" : ".png");
   return url;
 }

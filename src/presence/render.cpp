@@ -147,10 +147,12 @@ void write_metadata(Writer& w, const Member& member) {
   w.opt_str(user.global_name);
   w.raw(R"(,"avatar":)");
   w.opt_str(user.avatar);
+  // display_avatar_url is avatar_url when there is one: build that URL once.
+  const std::optional<std::string> avatar = avatar_url(user);
   w.raw(R"(,"avatar_url":)");
-  w.opt_str(avatar_url(user));
+  w.opt_str(avatar);
   w.raw(R"(,"display_avatar_url":)");
-  w.str(display_avatar_url(user));
+  w.str(avatar ? *avatar : display_avatar_url(user));
   w.raw(R"(,"bot":)");
   w.boolean(user.bot);
   w.raw(R"(,"flags":)");
@@ -394,7 +396,8 @@ bool word_needs_escape(std::uint64_t word) {
   const std::uint64_t control = (word - kOnes * 0x20) & ~word;
   const std::uint64_t quote = word ^ (kOnes * '"');
   const std::uint64_t backslash = word ^ (kOnes * '\\');
-  return ((control | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs) != 0;
+  return ((control | ((quote - kOnes) & ~quote) | ((backslash - kOnes) & ~backslash)) & kHighs) !=
+         0;
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 #include "discord/wire_decode.h"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
 #include <boost/json/parse.hpp>
 #include <filesystem>
-#include <malloc.h>
 #include <set>
 
 #include "testing/fixtures.h"

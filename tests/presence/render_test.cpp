@@ -222,11 +222,21 @@ TEST(RenderTest, EscapesAreFoundAtEveryOffsetOfTheWordScan) {
       } else {
         // Same short forms as the renderer, else \u00XX.
         switch (c) {
-          case '\n': out += "\\n"; break;
-          case '\r': out += "\\r"; break;
-          case '\t': out += "\\t"; break;
-          case '\b': out += "\\b"; break;
-          case '\f': out += "\\f"; break;
+          case '\n':
+            out += "\\n";
+            break;
+          case '\r':
+            out += "\\r";
+            break;
+          case '\t':
+            out += "\\t";
+            break;
+          case '\b':
+            out += "\\b";
+            break;
+          case '\f':
+            out += "\\f";
+            break;
           default: {
             static constexpr char kHexDigits[] = "0123456789abcdef";
             out += "\\u00";
