@@ -291,6 +291,8 @@ void BM_MemoryPerMemberTypicalMix(benchmark::State& state) {
   const int users = static_cast<int>(state.range(0));
   double per_member = 0;
   double online_share = 0;
+  double json_per_member = 0;
+  double activities_per_member = 0;
   for (auto _ : state) {
     std::vector<std::string> chunks;
     int online = 0;
@@ -320,10 +322,23 @@ void BM_MemoryPerMemberTypicalMix(benchmark::State& state) {
       parser.parse("{}");  // the parser's heap blocks are not the store's
       per_member = static_cast<double>(heap_in_use() - before) / users;
       if (store.size() != static_cast<std::size_t>(users)) state.SkipWithError("sync incomplete");
+      // Where the bytes go: the rendered JSON kept per snapshot, and the model's
+      // activities (sizeof(Activity) each, plus their longer strings).
+      std::size_t json_bytes = 0;
+      std::size_t activities = 0;
+      for (const auto& view : store.all()) {
+        json_bytes += view->json(0).size();
+        activities += view->presence().activities.size();
+      }
+      json_per_member = static_cast<double>(json_bytes) / users;
+      activities_per_member = static_cast<double>(activities) / users;
     }
     online_share = static_cast<double>(online) / users;
   }
   state.counters["bytes_per_member"] = per_member;
+  state.counters["json_bytes_per_member"] = json_per_member;
+  state.counters["activities_per_member"] = activities_per_member;
+  state.counters["sizeof_activity"] = sizeof(presence::Activity);
   state.counters["online_share"] = online_share;
 }
 BENCHMARK(BM_MemoryPerMemberTypicalMix)->Arg(50000)->Iterations(1)->Unit(benchmark::kMillisecond);
