@@ -9,6 +9,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -303,7 +304,8 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
         acceptor_(asio::make_strand(io)),
         context_(std::make_shared<const Context>(
             Context{std::move(options), router, std::move(on_upgrade), std::move(observer)})),
-        options_(context_->options) {}
+        options_(context_->options),
+        backoff_(acceptor_.get_executor()) {}
 
   void start() {
     const auto address = asio::ip::make_address(options_.bind_address);
@@ -312,6 +314,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
     acceptor_.set_option(asio::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen(asio::socket_base::max_listen_connections);
+    acceptor_.non_blocking(true);  // refuse_overloaded() must never wait in accept()
     port_ = acceptor_.local_endpoint().port();
     do_accept();
   }
@@ -343,7 +346,10 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   }
 
   // Out of file descriptors: free the reserve, take the waiting connection,
-  // answer 503 and close it, then take the reserve back.
+  // answer 503 and close it, then take the reserve back. The acceptor is
+  // non-blocking, so this never waits; when there is nothing to take (or the
+  // freed descriptor went elsewhere) accepting resumes after a short pause
+  // instead of spinning on a full descriptor table.
   void refuse_overloaded() {
     reserve_.release();
     beast::error_code ec;
@@ -353,17 +359,18 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
       static constexpr std::string_view kBusy =
           "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json; "
           "charset=utf-8\r\nAccess-Control-Allow-Origin: *\r\nRetry-After: 5\r\n"
-          "Connection: close\r\nContent-Length: 48\r\n\r\n"
+          "Connection: close\r\nContent-Length: 49\r\n\r\n"
           "{\"error\":\"The server is at its connection limit.\"}";
       asio::write(socket, asio::buffer(kBusy.data(), kBusy.size()), ec);
       socket.close(ec);
+      ++refused_;
+      if ((refused_ & (refused_ - 1)) == 0) {
+        spdlog::warn("http: out of file descriptors, refused {} connection(s) with 503", refused_);
+      }
     }
     reserve_.restore();
-    ++refused_;
-    if ((refused_ & (refused_ - 1)) == 0) {
-      spdlog::warn("http: out of file descriptors, refused {} connection(s) with 503", refused_);
-    }
-    do_accept();
+    backoff_.expires_after(std::chrono::milliseconds(ec ? 50 : 0));
+    backoff_.async_wait([self = shared_from_this()](beast::error_code) { self->do_accept(); });
   }
 
   asio::io_context& io_;
@@ -371,6 +378,7 @@ class Server::Impl : public std::enable_shared_from_this<Server::Impl> {
   std::shared_ptr<const Context> context_;
   const ServerOptions& options_;
   ReserveDescriptor reserve_;
+  asio::steady_timer backoff_;
   std::uint64_t refused_ = 0;
   std::uint16_t port_ = 0;
 };

@@ -25,8 +25,8 @@ HttpResult http_request(std::uint16_t port, const std::string& method, const std
                         const std::string& body = {},
                         const std::vector<std::pair<std::string, std::string>>& headers = {});
 
-// Writes `bytes` as they are, then reads until the server closes or `max_bytes`
-// arrived (or 5 s passed). For malformed-HTTP tests.
+// Writes `bytes` as they are while reading until the server closes or
+// `max_bytes` arrived (or 5 s passed). For malformed-HTTP tests.
 std::string raw_exchange(std::uint16_t port, const std::string& bytes,
                          std::size_t max_bytes = 1 << 20);
 
