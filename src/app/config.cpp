@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <charconv>
+#include <cmath>
 #include <fstream>
 
 extern char** environ;
@@ -40,6 +41,14 @@ Int require_int(const std::string& key, const toml::node& node, std::int64_t min
     throw ConfigError(key, fmt::format("must be an integer from {} to {}", min, max));
   }
   return static_cast<Int>(*number);
+}
+
+double require_rate(const std::string& key, const toml::node& node) {
+  auto number = node.value<double>();  // an integer is accepted too
+  if (!number || !std::isfinite(*number) || *number <= 0 || *number > 1'000'000) {
+    throw ConfigError(key, "must be a number above 0 and at most 1000000");
+  }
+  return *number;
 }
 
 bool require_bool(const std::string& key, const toml::node& node) {
@@ -98,6 +107,24 @@ void read_socket(const toml::table& table, SocketConfig& out) {
       });
 }
 
+void read_rate_limit(const toml::table& table, RateLimitConfig& out) {
+  for_each_key(table, "server.rate_limit",
+               [&](const std::string& key, const std::string& full, const toml::node& node) {
+                 if (key == "enabled") {
+                   out.enabled = require_bool(full, node);
+                 } else if (key == "requests_per_second") {
+                   out.requests_per_second = require_rate(full, node);
+                 } else if (key == "burst") {
+                   out.burst = require_int<std::size_t>(full, node, 1, 1'000'000);
+                 } else if (key == "max_addresses") {
+                   out.max_addresses = require_int<std::size_t>(full, node, 16, 10'000'000);
+                 } else {
+                   return false;
+                 }
+                 return true;
+               });
+}
+
 void read_server(const toml::table& table, ServerConfig& server, SocketConfig& socket) {
   for_each_key(table, "server",
                [&](const std::string& key, const std::string& full, const toml::node& node) {
@@ -111,6 +138,8 @@ void read_server(const toml::table& table, ServerConfig& server, SocketConfig& s
                    server.trust_proxy = require_bool(full, node);
                  } else if (key == "socket") {
                    read_socket(require_table(full, node), socket);
+                 } else if (key == "rate_limit") {
+                   read_rate_limit(require_table(full, node), server.rate_limit);
                  } else {
                    return false;
                  }

@@ -18,11 +18,20 @@
 
 namespace lantern::app {
 
+// [server.rate_limit]: per-client token buckets for /api/v1 (docs/metrics.md).
+struct RateLimitConfig {
+  bool enabled = true;
+  double requests_per_second = 10;
+  std::size_t burst = 30;
+  std::size_t max_addresses = 100000;
+};
+
 struct ServerConfig {
   std::string bind = "0.0.0.0";
   std::uint16_t port = 8000;
   int threads = 0;  // 0 = one per core
   bool trust_proxy = false;
+  RateLimitConfig rate_limit;
 };
 
 struct SocketConfig {

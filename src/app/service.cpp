@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -10,6 +11,7 @@
 #include <boost/asio/strand.hpp>
 #include <condition_variable>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <variant>
@@ -24,6 +26,9 @@
 #include "discord/rest_client.h"
 #include "http/auth_throttle.h"
 #include "http/docs_routes.h"
+#include "http/metrics.h"
+#include "http/metrics_routes.h"
+#include "http/rate_limit.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/socket_session.h"
@@ -55,6 +60,15 @@ hub::Options hub_options(const SocketConfig& socket) {
   options.max_sessions_per_address = socket.max_sessions_per_address;
   options.max_backlog_bytes = socket.max_backlog_bytes;
   options.max_backlog_frames = socket.max_backlog_frames;
+  return options;
+}
+
+http::RateLimitOptions rate_limit_options(const RateLimitConfig& config) {
+  http::RateLimitOptions options;
+  options.enabled = config.enabled;
+  options.requests_per_second = config.requests_per_second;
+  options.burst = config.burst;
+  options.max_addresses = config.max_addresses;
   return options;
 }
 
@@ -117,6 +131,7 @@ class Service::Impl final : public discord::GatewayEventSink {
  public:
   explicit Impl(Config config)
       : config_(std::move(config)),
+        rate_limiter_(rate_limit_options(config_.server.rate_limit)),
         storage_(open_storage(config_)),
         writer_(asio::make_strand(io_)),
         store_(config_.base_guild_id, &fanout_, storage_.get()),
@@ -143,6 +158,7 @@ class Service::Impl final : public discord::GatewayEventSink {
     storage_->set_change_listener([this](Snowflake id, presence::StoragePairsPtr pairs) {
       publish_storage(id, std::move(pairs));
     });
+    register_metrics();
     build_routes();
   }
 
@@ -155,9 +171,11 @@ class Service::Impl final : public discord::GatewayEventSink {
     options.trust_proxy = config_.server.trust_proxy;
     options.access_log = config_.log.access;
     server_ = std::make_unique<http::Server>(
-        io_, options, router_, [this](http::UpgradeRequest&& upgrade) {
+        io_, options, router_,
+        [this](http::UpgradeRequest&& upgrade) {
           http::start_socket_session(std::move(upgrade), sockets_);
-        });
+        },
+        http_metrics_.observer());
     server_->start();
     const int threads = config_.server.threads > 0
                             ? config_.server.threads
@@ -197,10 +215,14 @@ class Service::Impl final : public discord::GatewayEventSink {
   // ---- GatewayEventSink (on the writer strand) ------------------------------
 
   void on_ready(const discord::ReadyInfo& ready) override {
+    ready_events_->inc();
     spdlog::info("gateway: ready as bot {} (application {})", ready.bot_user_id,
                  ready.application_id);
   }
-  void on_resumed() override { spdlog::info("gateway: session resumed"); }
+  void on_resumed() override {
+    resumed_events_->inc();
+    spdlog::info("gateway: session resumed");
+  }
   void on_sync_begin() override { store_.begin_sync(); }
   void on_sync_end() override {
     store_.end_sync();
@@ -214,6 +236,7 @@ class Service::Impl final : public discord::GatewayEventSink {
     }
   }
   void on_event(const discord::GatewayEvent& event) override {
+    event_counters_[event.index()]->inc();
     std::visit([this](const auto& typed) { store_.apply(typed); }, event);
     track_membership(event);
   }
@@ -242,16 +265,80 @@ class Service::Impl final : public discord::GatewayEventSink {
     return options;
   }
 
+  // Every metric of docs/metrics.md. Callbacks run on the scraping thread;
+  // everything they read is safe from any thread.
+  void register_metrics() {
+    // In the order of the discord::GatewayEvent alternatives.
+    static constexpr std::array<std::string_view, std::variant_size_v<discord::GatewayEvent>>
+        kEventTypes = {"GUILD_CREATE",        "GUILD_MEMBERS_CHUNK", "GUILD_MEMBER_ADD",
+                       "GUILD_MEMBER_UPDATE", "GUILD_MEMBER_REMOVE", "PRESENCE_UPDATE",
+                       "USER_UPDATE"};
+    for (std::size_t i = 0; i < kEventTypes.size(); ++i) {
+      event_counters_[i] = &event_metrics_.counter(kEventTypes[i]);
+    }
+    ready_events_ = &event_metrics_.counter("READY");
+    resumed_events_ = &event_metrics_.counter("RESUMED");
+
+    auto gauge = [this](const char* name, const char* help, auto read) {
+      metrics_.gauge_callback(name, help, [read] { return static_cast<double>(read()); });
+    };
+    auto counter = [this](const char* name, const char* help, auto read) {
+      metrics_.counter_callback(name, help, [read] { return static_cast<double>(read()); });
+    };
+    gauge("lantern_socket_sessions", "WebSocket sessions currently open.",
+          [this] { return hub_.session_count(); });
+    counter("lantern_socket_sessions_accepted_total", "WebSocket handshakes completed.",
+            [this] { return sockets_.stats().accepted.load(); });
+    counter("lantern_socket_backlog_cutoffs_total",
+            "Sockets closed because their unsent backlog reached its bound (4009).",
+            [this] { return sockets_.stats().backlog_cutoffs.load(); });
+    gauge("lantern_monitored_members", "Members of the base guild in the presence store.",
+          [this] { return store_.size(); });
+    gauge("lantern_gateway_connected", "1 while the Discord gateway connection is open.",
+          [this] { return gateway_.status().connected ? 1 : 0; });
+    gauge("lantern_gateway_synced", "1 once the base guild's member sync has completed.",
+          [this] { return gateway_.status().synced ? 1 : 0; });
+    gauge("lantern_gateway_heartbeat_latency_seconds",
+          "Last gateway heartbeat round trip (NaN before the first ACK).", [this] {
+            const auto latency = gateway_.status().heartbeat_latency;
+            return latency ? std::chrono::duration<double>(*latency).count()
+                           : std::numeric_limits<double>::quiet_NaN();
+          });
+    counter("lantern_gateway_identifies_total", "Gateway IDENTIFYs sent (new sessions).",
+            [this] { return gateway_.status().identifies; });
+    counter("lantern_gateway_resumes_total", "Gateway sessions resumed.",
+            [this] { return gateway_.status().resumes; });
+    counter("lantern_gateway_connections_total",
+            "Gateway connections opened (reconnects are this minus one).",
+            [this] { return gateway_.status().connections; });
+    counter("lantern_gateway_member_requests_total", "Request Guild Members (op 8) sent.",
+            [this] { return gateway_.status().member_requests; });
+    gauge("lantern_rate_limit_tracked_addresses",
+          "Client addresses with a non-full REST rate limit bucket.",
+          [this] { return rate_limiter_.tracked(); });
+    gauge("lantern_auth_throttle_tracked_addresses",
+          "Addresses slowed down after failed storage authentications.",
+          [this] { return auth_throttle_.tracked(); });
+  }
+
   void build_routes() {
     http::add_service_routes(router_, store_);
     http::add_docs_routes(router_);
-    http::add_storage_routes(router_, store_, *storage_, http::StorageRouteOptions{},
+    http::add_metrics_routes(router_, metrics_);
+    // The API lives on its own router, mounted behind the rate limiter.
+    http::add_storage_routes(api_router_, store_, *storage_, http::StorageRouteOptions{},
                              auth_throttle_);
     http::add_users_routes(
-        router_, store_, http::UsersRouteOptions{config_.max_bulk_get_users_size},
+        api_router_, store_, http::UsersRouteOptions{config_.max_bulk_get_users_size},
         [this](const http::Request& request, presence::UserViewPtr user, http::Respond respond) {
           answer_card(request, std::move(user), std::move(respond));
         });
+    http::mount_rate_limited(
+        router_, api_router_, rate_limiter_,
+        {"/api/v1/users", "/api/v1/users/{}", "/api/v1/users/{}/storage",
+         "/api/v1/users/{}/storage/{}"},
+        &metrics_.counter("lantern_http_rate_limited_total",
+                          "REST requests refused with 429 by the rate limiter."));
   }
 
   void answer_card(const http::Request& request, presence::UserViewPtr user,
@@ -380,6 +467,15 @@ class Service::Impl final : public discord::GatewayEventSink {
   }
 
   Config config_;
+  // Before everything that records or is read by a scrape, so it is destroyed
+  // after them.
+  http::Metrics metrics_;
+  http::HttpMetrics http_metrics_{metrics_};
+  http::EventMetrics event_metrics_{metrics_};
+  std::array<http::Counter*, std::variant_size_v<discord::GatewayEvent>> event_counters_{};
+  http::Counter* ready_events_ = nullptr;
+  http::Counter* resumed_events_ = nullptr;
+  http::RateLimiter rate_limiter_;
   std::unique_ptr<storage::Service> storage_;
   asio::io_context io_;
   asio::strand<asio::io_context::executor_type> writer_;
@@ -400,6 +496,7 @@ class Service::Impl final : public discord::GatewayEventSink {
   std::vector<Snowflake> users_with_storage_;  // writer strand
   bool retention_checked_ = false;             // writer strand
   bool activity_started_ = false;              // writer strand
+  http::Router api_router_;                    // /api/v1, behind rate_limiter_ (mounted on router_)
   http::Router router_;
   std::unique_ptr<http::Server> server_;
   std::vector<std::thread> threads_;

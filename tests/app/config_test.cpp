@@ -47,6 +47,28 @@ TEST_F(ConfigTest, DefaultsWithoutAFile) {
   EXPECT_EQ(config.socket.init_timeout_ms, 5000);
   EXPECT_EQ(config.discord.api_base, "https://discord.com/api/v10");
   EXPECT_EQ(config.database.path, "lantern.db");
+  EXPECT_TRUE(config.server.rate_limit.enabled);
+  EXPECT_EQ(config.server.rate_limit.requests_per_second, 10.0);
+  EXPECT_EQ(config.server.rate_limit.burst, 30u);
+  EXPECT_EQ(config.server.rate_limit.max_addresses, 100000u);
+}
+
+TEST_F(ConfigTest, ReadsTheRateLimit) {
+  const Config config = load_config(write("config.toml", R"(
+[server.rate_limit]
+enabled = false
+requests_per_second = 0.5
+burst = 4
+max_addresses = 64
+)"),
+                                    {});
+  EXPECT_FALSE(config.server.rate_limit.enabled);
+  EXPECT_EQ(config.server.rate_limit.requests_per_second, 0.5);
+  EXPECT_EQ(config.server.rate_limit.burst, 4u);
+  EXPECT_EQ(config.server.rate_limit.max_addresses, 64u);
+  EXPECT_EQ(load_config(write("c2.toml", "[server.rate_limit]\nrequests_per_second = 3\n"), {})
+                .server.rate_limit.requests_per_second,
+            3.0);
 }
 
 TEST_F(ConfigTest, TheExampleFileIsValidAndComplete) {
@@ -104,6 +126,14 @@ TEST_F(ConfigTest, BadValuesNameTheirKey) {
   EXPECT_EQ(error_key("[server.socket]\nheartbeat_interval = -1"),
             "server.socket.heartbeat_interval");
   EXPECT_EQ(error_key("[server.socket]\nunknown = 1"), "server.socket.unknown");
+  EXPECT_EQ(error_key("[server.rate_limit]\nrequests_per_second = 0"),
+            "server.rate_limit.requests_per_second");
+  EXPECT_EQ(error_key("[server.rate_limit]\nrequests_per_second = \"fast\""),
+            "server.rate_limit.requests_per_second");
+  EXPECT_EQ(error_key("[server.rate_limit]\nburst = 0"), "server.rate_limit.burst");
+  EXPECT_EQ(error_key("[server.rate_limit]\nmax_addresses = 1"), "server.rate_limit.max_addresses");
+  EXPECT_EQ(error_key("[server.rate_limit]\nenabled = 1"), "server.rate_limit.enabled");
+  EXPECT_EQ(error_key("[server.rate_limit]\nrps = 1"), "server.rate_limit.rps");
   EXPECT_EQ(error_key("[discord]\napi_base = \"ftp://x\""), "discord.api_base");
   EXPECT_EQ(error_key("[log]\nlevel = \"loud\""), "log.level");
   EXPECT_EQ(error_key("typo_key = 1"), "typo_key");

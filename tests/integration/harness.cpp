@@ -40,6 +40,7 @@ LanternUnderTest::LanternUnderTest(std::size_t members) {
   config.database.path = (dir_ / "lantern.db").string();
   config.kv_token_encryption_secret = std::string(64, '7');
   config.log.access = false;
+  config.server.rate_limit.enabled = false;  // tests send bursts from one address
   start_service();
 }
 
