@@ -52,23 +52,27 @@ ZlibStreamInflater::Result ZlibStreamInflater::feed(std::string_view message, st
   return result;
 }
 
+// Inflates into `scratch_`, which keeps its size between payloads: growing a
+// std::string zero-fills the new bytes, and doing that for the whole buffer on
+// every payload cost more than the inflation of a typical event. The payload
+// is then copied out once.
 ZlibStreamInflater::Result ZlibStreamInflater::inflate_pending(std::string& out) {
   z_stream& z = stream_->z;
   z.next_in = reinterpret_cast<Bytef*>(pending_.data());
   z.avail_in = static_cast<uInt>(pending_.size());
-  out.resize(std::max(out.capacity(), std::min(kInitialOutput, max_payload_bytes_)));
+  if (scratch_.empty()) scratch_.resize(std::min(kInitialOutput, max_payload_bytes_));
   std::size_t produced = 0;
   for (;;) {
-    if (produced == out.size()) {
-      if (out.size() >= max_payload_bytes_) {
+    if (produced == scratch_.size()) {
+      if (scratch_.size() >= max_payload_bytes_) {
         return fail("inflated payload exceeds " + std::to_string(max_payload_bytes_) + " bytes");
       }
-      out.resize(std::min(out.size() * 2, max_payload_bytes_));
+      scratch_.resize(std::min(scratch_.size() * 2, max_payload_bytes_));
     }
-    z.next_out = reinterpret_cast<Bytef*>(out.data() + produced);
-    z.avail_out = static_cast<uInt>(out.size() - produced);
+    z.next_out = reinterpret_cast<Bytef*>(scratch_.data() + produced);
+    z.avail_out = static_cast<uInt>(scratch_.size() - produced);
     const int rc = ::inflate(&z, Z_SYNC_FLUSH);
-    produced = out.size() - z.avail_out;
+    produced = scratch_.size() - z.avail_out;
     if (rc == Z_STREAM_END) {
       return fail("zlib stream ended; a zlib-stream connection never ends its stream");
     }
@@ -82,7 +86,13 @@ ZlibStreamInflater::Result ZlibStreamInflater::inflate_pending(std::string& out)
       return fail("zlib inflate made no progress");
     }
   }
-  out.resize(produced);
+  out.assign(scratch_.data(), produced);
+  // A rare huge payload (a big GUILD_CREATE) must not pin its buffer for the
+  // connection's life.
+  if (scratch_.size() > 4 * kInitialOutput) {
+    scratch_.resize(kInitialOutput);
+    scratch_.shrink_to_fit();
+  }
   return Result::kPayload;
 }
 

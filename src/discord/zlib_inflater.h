@@ -52,6 +52,7 @@ class ZlibStreamInflater {
   std::unique_ptr<Stream> stream_;
   std::size_t max_payload_bytes_;
   std::string pending_;  // compressed bytes of the payload in progress
+  std::string scratch_;  // inflation buffer, reused across payloads
   std::string error_;
   bool broken_ = false;
 };
