@@ -85,8 +85,14 @@ class ChangeFanout final : public presence::ChangeListener {
   hub::Hub* hub_ = nullptr;
 };
 
-std::unique_ptr<storage::Service> open_storage(const Config& config) {
+std::unique_ptr<storage::Service> open_storage(const Config& config,
+                                               http::StorageMetrics& metrics) {
   storage::StorageConfig storage_config;
+  storage_config.service.on_transaction = [&metrics](std::size_t operations,
+                                                     std::chrono::nanoseconds duration) {
+    metrics.observe_latency("transaction", duration);
+    metrics.count_many("transaction", "committed", operations);
+  };
   storage_config.sqlite_path = config.database.path;
   storage_config.secret_hex = config.kv_token_encryption_secret;
   storage_config.service.retention_ms =
@@ -132,7 +138,7 @@ class Service::Impl final : public discord::GatewayEventSink {
   explicit Impl(Config config)
       : config_(std::move(config)),
         rate_limiter_(rate_limit_options(config_.server.rate_limit)),
-        storage_(open_storage(config_)),
+        storage_(open_storage(config_, storage_metrics_)),
         writer_(asio::make_strand(io_)),
         store_(config_.base_guild_id, &fanout_, storage_.get()),
         directory_(store_),
@@ -287,6 +293,9 @@ class Service::Impl final : public discord::GatewayEventSink {
     };
     gauge("lantern_socket_sessions", "WebSocket sessions currently open.",
           [this] { return hub_.session_count(); });
+    gauge("lantern_socket_subscriptions",
+          "Subscriptions held by open sessions (one per session and user; All counts once).",
+          [this] { return hub_.subscription_count(); });
     counter("lantern_socket_sessions_accepted_total", "WebSocket handshakes completed.",
             [this] { return sockets_.stats().accepted.load(); });
     counter("lantern_socket_backlog_cutoffs_total",
@@ -470,6 +479,7 @@ class Service::Impl final : public discord::GatewayEventSink {
   // Before everything that records or is read by a scrape, so it is destroyed
   // after them.
   http::Metrics metrics_;
+  http::StorageMetrics storage_metrics_{metrics_};
   http::HttpMetrics http_metrics_{metrics_};
   http::EventMetrics event_metrics_{metrics_};
   std::array<http::Counter*, std::variant_size_v<discord::GatewayEvent>> event_counters_{};

@@ -113,6 +113,10 @@ class StorageMetrics {
   void count(std::string_view op, std::string_view result) {
     operations_.labels({op, result}).inc();
   }
+  // `n` operations with the same outcome (a group commit).
+  void count_many(std::string_view op, std::string_view result, std::uint64_t n) {
+    operations_.labels({op, result}).inc(n);
+  }
   // Time the database spent on one operation (or one group commit).
   void observe_latency(std::string_view op, std::chrono::nanoseconds duration) {
     latency_.labels({op}).observe(std::chrono::duration<double>(duration).count());

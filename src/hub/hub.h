@@ -82,6 +82,8 @@ class Hub final : public presence::ChangeListener {
 
   // Sessions opened and not yet ended.
   std::size_t session_count() const;
+  // Subscriptions held by open sessions (any thread; for metrics).
+  std::size_t subscription_count() const { return index_.subscription_count(); }
 
   // ---- writer side ----------------------------------------------------------
 

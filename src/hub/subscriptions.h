@@ -12,6 +12,7 @@
 // (on the writer thread) before releasing it.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <unordered_map>
 #include <vector>
@@ -40,11 +41,17 @@ class SubscriptionIndex {
 
   std::size_t user_count() const { return by_user_.size(); }
 
+  // (session, user) pairs plus All subscriptions. Unlike the rest of the index
+  // this may be read from any thread (metrics); the value is a moment's count.
+  std::size_t subscription_count() const { return count_.load(std::memory_order_relaxed); }
+
  private:
-  static void erase(Sessions& sessions, Session* session);
+  // True when `session` was in `sessions`.
+  static bool erase(Sessions& sessions, Session* session);
 
   std::unordered_map<Snowflake, Sessions> by_user_;
   Sessions all_;
+  std::atomic<std::size_t> count_{0};
 };
 
 }  // namespace lantern::hub

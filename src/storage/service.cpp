@@ -172,14 +172,17 @@ class Service::Impl {
   // applied, and each operation runs again on its own so that only the ones that
   // really fail report an error.
   void run_batch(std::vector<Task>& tasks) {
+    using Clock = std::chrono::steady_clock;
     if (tasks.size() > 1) {
       Completions completions;
       bool committed = false;
       try {
+        const auto started = Clock::now();
         db_->begin_batch();
         for (auto& task : tasks) task(completions);
         db_->commit_batch();
         committed = true;
+        observe(tasks.size(), Clock::now() - started);
       } catch (const DatabaseError& e) {
         db_->rollback_batch();
         spdlog::warn("storage: group commit of {} operations failed ({}); retrying one by one",
@@ -192,9 +195,15 @@ class Service::Impl {
     }
     for (auto& task : tasks) {
       Completions completions;
+      const auto started = Clock::now();
       task(completions);
+      observe(1, Clock::now() - started);
       for (auto& completion : completions) completion();
     }
+  }
+
+  void observe(std::size_t operations, std::chrono::steady_clock::duration duration) const {
+    if (options_.on_transaction) options_.on_transaction(operations, duration);
   }
 
   void write_last_seen(std::unordered_map<Snowflake, std::optional<std::int64_t>> changes) {

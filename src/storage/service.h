@@ -34,6 +34,7 @@
 // never with a token or the secret); the storage is unchanged in that case.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -76,6 +77,9 @@ class Service final : public presence::LastSeenSink {
     std::size_t queue_capacity = 4096;
     // How long storage of a member who left is kept (purge_expired).
     std::int64_t retention_ms = std::int64_t{30} * 24 * 60 * 60 * 1000;
+    // Told, on the worker thread, how many operations one transaction carried
+    // and how long the database took for it (metrics). May be empty.
+    std::function<void(std::size_t operations, std::chrono::nanoseconds duration)> on_transaction;
   };
 
   using ChangeListener = std::function<void(Snowflake user_id, StoragePairsPtr pairs)>;

@@ -109,6 +109,17 @@ TEST(StorageEndToEnd, BotTokenRestWriteBotWriteAndSocketUpdates) {
   const auto pairs = lantern.get("/api/v1/users/" + user + "/storage");
   ASSERT_EQ(pairs.status, 200u);
   EXPECT_EQ(json::parse(pairs.body), json::parse(R"({"location":"Berlin","mood":"sunny"})"));
+
+  // What happened shows on /metrics.
+  const auto metrics = lantern.get("/metrics");
+  ASSERT_EQ(metrics.status, 200u);
+  for (const std::string_view series :
+       {"lantern_socket_subscriptions 1", "lantern_socket_sessions 1",
+        "lantern_database_operation_duration_seconds_count{op=\"transaction\"}",
+        "lantern_kv_operations_total{op=\"transaction\",result=\"committed\"}",
+        "lantern_monitored_members 6"}) {
+    EXPECT_NE(metrics.body.find(series), std::string::npos) << series;
+  }
 }
 
 TEST(StorageEndToEnd, PairsSurviveARestart) {
