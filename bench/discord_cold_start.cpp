@@ -30,8 +30,8 @@ class StoreSink : public discord::GatewayEventSink {
     store_.end_sync();
     done_ = true;
   }
-  void on_event(const discord::GatewayEvent& event) override {
-    std::visit([this](const auto& e) { store_.apply(e); }, event);
+  void on_event(discord::GatewayEvent&& event) override {
+    std::visit([this](auto& e) { store_.apply(std::move(e)); }, event);
   }
   void on_fatal(const std::string& message) override {
     std::fprintf(stderr, "fatal: %s\n", message.c_str());

@@ -241,10 +241,10 @@ class Service::Impl final : public discord::GatewayEventSink {
       activity_.refresh();
     }
   }
-  void on_event(const discord::GatewayEvent& event) override {
+  void on_event(discord::GatewayEvent&& event) override {
     event_counters_[event.index()]->inc();
-    std::visit([this](const auto& typed) { store_.apply(typed); }, event);
-    track_membership(event);
+    track_membership(event);  // before the store takes the event's contents
+    std::visit([this](auto& typed) { store_.apply(std::move(typed)); }, event);
   }
   void on_interaction(const boost::json::object& interaction) override {
     bot_.handle_interaction(interaction);

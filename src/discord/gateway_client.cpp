@@ -517,8 +517,17 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     }
     const Snowflake guild = event_guild(*event);
     if (guild != 0 && guild != options_.base_guild_id) return;
-    sink_.on_event(*event);
-    if (const auto* chunk = std::get_if<presence::MembersChunk>(&*event)) on_chunk(*chunk);
+    // The sink takes the event; keep what the chunk bookkeeping needs first.
+    std::optional<presence::MembersChunk> chunk_position;
+    if (const auto* chunk = std::get_if<presence::MembersChunk>(&*event)) {
+      chunk_position.emplace();
+      chunk_position->guild_id = chunk->guild_id;
+      chunk_position->chunk_index = chunk->chunk_index;
+      chunk_position->chunk_count = chunk->chunk_count;
+      chunk_position->nonce = chunk->nonce;
+    }
+    sink_.on_event(std::move(*event));
+    if (chunk_position) on_chunk(*chunk_position);
   }
 
   void on_ready(const ConnectionPtr& connection, const json::value& data) {

@@ -44,8 +44,10 @@ class GatewayEventSink {
   // Every GUILD_MEMBERS_CHUNK of the sync has arrived: the guild is complete.
   virtual void on_sync_end() {}
 
-  // A dispatch of the base guild (events of other guilds are dropped).
-  virtual void on_event(const GatewayEvent& event) = 0;
+  // A dispatch of the base guild (events of other guilds are dropped). The
+  // event is the sink's to keep: moving it into the store saves copying every
+  // activity of a presence.
+  virtual void on_event(GatewayEvent&& event) = 0;
 
   // INTERACTION_CREATE, the `d` object as received.
   virtual void on_interaction(const boost::json::object& /*interaction*/) {}

@@ -55,8 +55,8 @@ class StoreSink : public GatewayEventSink {
     store_.end_sync();
     ++sync_ends_;
   }
-  void on_event(const GatewayEvent& event) override {
-    std::visit([this](const auto& e) { store_.apply(e); }, event);
+  void on_event(GatewayEvent&& event) override {
+    std::visit([this](auto& e) { store_.apply(std::move(e)); }, event);
   }
   void on_interaction(const boost::json::object& interaction) override {
     std::lock_guard lock(mutex_);

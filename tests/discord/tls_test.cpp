@@ -184,7 +184,7 @@ TEST(Tls, RefusesATrustedCertificateForAnotherHostName) {
 
 class NullSink : public GatewayEventSink {
  public:
-  void on_event(const GatewayEvent&) override {}
+  void on_event(GatewayEvent&&) override {}
   void on_fatal(const std::string&) override {}
 };
 
