@@ -20,6 +20,7 @@
 
 #include "http/router.h"
 #include "http/server.h"
+#include "loopback_server.h"
 #include "testing/http_client.h"
 
 namespace lantern::http {
@@ -57,27 +58,15 @@ class DocsRoutesTest : public ::testing::Test {
  protected:
   void SetUp() override {
     add_docs_routes(router_);
-    ServerOptions options;
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
-    options.access_log = false;
-    server_ = std::make_unique<Server>(io_, options, router_, nullptr);
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
+    server_ = std::make_unique<LoopbackServer>(router_);
   }
 
-  void TearDown() override {
-    server_.reset();
-    io_.stop();
-    thread_.join();
-  }
+  void TearDown() override { server_.reset(); }
 
   HttpResult get(const std::string& target) { return http_request(server_->port(), "GET", target); }
 
   Router router_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::unique_ptr<LoopbackServer> server_;
 };
 
 TEST_F(DocsRoutesTest, OpenApiJsonIsTheCommittedDocument) {

@@ -32,6 +32,7 @@
 #include "http/server.h"
 #include "http/storage_routes.h"
 #include "http/users_routes.h"
+#include "loopback_server.h"
 #include "presence/store.h"
 #include "storage/service.h"
 #include "testing/http_client.h"
@@ -201,20 +202,13 @@ class DocsValidationTest : public ::testing::Test {
     add_storage_routes(router_, store_, *service_, StorageRouteOptions{}, *throttle_);
     add_docs_routes(router_);
 
-    ServerOptions options;
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
-    options.access_log = false;
-    options.trust_proxy = true;  // the throttle cases speak from their own address
-    server_ = std::make_unique<Server>(io_, options, router_, nullptr);
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
+    // trust_proxy: the throttle cases speak from their own address (X-Forwarded-For).
+    server_ = std::make_unique<LoopbackServer>(
+        router_, LoopbackOptions{.trust_proxy = true, .observer = {}});
   }
 
   void TearDown() override {
     server_.reset();
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
     service_.reset();
   }
 
@@ -322,9 +316,7 @@ class DocsValidationTest : public ::testing::Test {
   std::unique_ptr<AuthThrottle> throttle_;
   std::unique_ptr<storage::Service> service_;
   Router router_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::unique_ptr<LoopbackServer> server_;
   std::string alice_token_;
   int fresh_addresses_ = 0;
   json::array exchanges_;

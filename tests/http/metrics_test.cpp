@@ -17,6 +17,7 @@
 #include "http/rate_limit.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "loopback_server.h"
 #include "testing/http_client.h"
 
 namespace lantern::http {
@@ -353,20 +354,11 @@ class MetricsServerTest : public ::testing::Test {
     add_metrics_routes(router_, metrics_);
     metrics_.gauge_callback("lantern_rate_limit_addresses", "Tracked.",
                             [this] { return static_cast<double>(limiter_.tracked()); });
-    ServerOptions options;
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
-    options.access_log = false;
-    server_ = std::make_unique<Server>(io_, options, router_, nullptr, http_.observer());
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
+    server_ = std::make_unique<LoopbackServer>(
+        router_, LoopbackOptions{.trust_proxy = false, .observer = http_.observer()});
   }
 
-  void TearDown() override {
-    server_.reset();
-    io_.stop();
-    thread_.join();
-  }
+  void TearDown() override { server_.reset(); }
 
   testing::HttpResult get(const std::string& target) {
     return testing::http_request(server_->port(), "GET", target);
@@ -378,9 +370,7 @@ class MetricsServerTest : public ::testing::Test {
                        [] { return RateLimiter::Clock::time_point{}; }};  // time stands still
   Router api_;
   Router router_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::unique_ptr<LoopbackServer> server_;
 };
 
 TEST_F(MetricsServerTest, ServesMetricsAndRateLimits) {

@@ -22,6 +22,7 @@
 
 #include "http/router.h"
 #include "http/server.h"
+#include "loopback_server.h"
 #include "presence/store.h"
 #include "storage/service.h"
 #include "testing/http_client.h"
@@ -111,20 +112,13 @@ class StorageRoutesTest : public ::testing::Test {
     }
     throttle_ = std::make_unique<AuthThrottle>(throttle_options_);
     add_storage_routes(router_, store_, *service_, StorageRouteOptions{}, *throttle_);
-    ServerOptions options;
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
-    options.access_log = false;
-    options.trust_proxy = true;  // lets a test speak from several addresses
-    server_ = std::make_unique<Server>(io_, options, router_, nullptr);
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
+    // trust_proxy lets a test speak from several addresses (X-Forwarded-For).
+    server_ = std::make_unique<LoopbackServer>(
+        router_, LoopbackOptions{.trust_proxy = true, .observer = {}});
   }
 
   void TearDown() override {
     server_.reset();
-    io_.stop();
-    if (thread_.joinable()) thread_.join();
     service_.reset();  // drains; its callbacks use the throttle and the store
   }
 
@@ -190,9 +184,7 @@ class StorageRoutesTest : public ::testing::Test {
   std::unique_ptr<AuthThrottle> throttle_;
   std::unique_ptr<storage::Service> service_;
   Router router_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::unique_ptr<LoopbackServer> server_;
   std::string alice_token_;
   std::string bob_token_;
 };

@@ -10,6 +10,7 @@
 
 #include "http/router.h"
 #include "http/server.h"
+#include "loopback_server.h"
 #include "presence/store.h"
 #include "testing/http_client.h"
 
@@ -53,20 +54,10 @@ class UsersRoutesTest : public ::testing::Test {
 
     add_service_routes(router_, store_);
     add_users_routes(router_, store_, UsersRouteOptions{3}, {});
-    ServerOptions options;
-    options.bind_address = "127.0.0.1";
-    options.port = 0;
-    options.access_log = false;
-    server_ = std::make_unique<Server>(io_, options, router_, nullptr);
-    server_->start();
-    thread_ = std::thread([this] { io_.run(); });
+    server_ = std::make_unique<LoopbackServer>(router_);
   }
 
-  void TearDown() override {
-    server_.reset();
-    io_.stop();
-    thread_.join();
-  }
+  void TearDown() override { server_.reset(); }
 
   testing::HttpResult get(const std::string& target) {
     return http_request(server_->port(), "GET", target);
@@ -84,9 +75,7 @@ class UsersRoutesTest : public ::testing::Test {
 
   presence::PresenceStore store_{kGuild, nullptr, nullptr};
   Router router_;
-  boost::asio::io_context io_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
+  std::unique_ptr<LoopbackServer> server_;
 };
 
 TEST_F(UsersRoutesTest, OneUserIsTheUserDataObject) {
