@@ -94,6 +94,15 @@ bool parse_target(std::string_view raw_target, Request& out) {
   return true;
 }
 
+// A Request carrying the wire request's header fields (names lower-cased).
+Request with_headers(const bhttp::request<bhttp::string_body>& wire) {
+  Request request;
+  for (const auto& field : wire) {
+    request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
+  }
+  return request;
+}
+
 // A file descriptor held in reserve: when accept() fails with EMFILE we give it
 // up for a moment to accept the connection and tell the client 503 instead of
 // leaving it hanging in the backlog.
@@ -165,11 +174,8 @@ class Session : public std::enable_shared_from_this<Session> {
       std::string_view target = wire.target();
       if (target == "/socket" || target.starts_with("/socket?")) return hand_off_upgrade();
     }
-    Request request;
+    Request request = with_headers(wire);
     request.method = to_method(wire.method());
-    for (const auto& field : wire) {
-      request.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
-    }
     request.client_address = client_address(request, peer_, options_.trust_proxy);
     keep_alive_ = wire.keep_alive();
     method_ = request.method;
@@ -189,12 +195,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void hand_off_upgrade() {
     stream_.expires_never();
-    Request probe;
-    for (const auto& field : parser_->get()) {
-      probe.headers.emplace_back(lower(field.name_string()), std::string(field.value()));
-    }
+    const Request headers = with_headers(parser_->get());
     UpgradeRequest upgrade{stream_.release_socket(), parser_->release(),
-                           client_address(probe, peer_, options_.trust_proxy)};
+                           client_address(headers, peer_, options_.trust_proxy)};
     on_upgrade_(std::move(upgrade));
   }
 

@@ -54,14 +54,12 @@ TEST(Lifecycle, StopDisconnectsSocketsAndTheNextStartResumesTheDiscordSession) {
   const auto records = lantern.sim().gateway_records();
   EXPECT_EQ(count_op(records, 2), 1) << "a second IDENTIFY: the session was not resumed";
   ASSERT_EQ(count_op(records, 6), 1) << "no RESUME";
-  std::int64_t identify_conn_last_seq = 0;
+  // The first session saw READY (s=1), GUILD_CREATE (2), the member chunk (3)
+  // and the "dnd" update (4), which the server had applied before it stopped:
+  // the saved session must resume from at least there.
   for (const auto& record : records) {
-    if (record.op == 1 && record.payload.at("d").is_int64()) {
-      identify_conn_last_seq = std::max(identify_conn_last_seq, record.payload.at("d").as_int64());
-    }
     if (record.op == 6) {
-      EXPECT_GE(record.payload.at("d").at("seq").as_int64(), identify_conn_last_seq);
-      EXPECT_GT(record.payload.at("d").at("seq").as_int64(), 2);
+      EXPECT_GE(record.payload.at("d").at("seq").as_int64(), 4);
     }
   }
   EXPECT_TRUE(LanternUnderTest::eventually([&] {
