@@ -240,13 +240,17 @@ void Hub::on_changes(std::span<const presence::Change> changes) {
 void Hub::publish(const presence::Change& change, std::int64_t now_ms) {
   using Kind = presence::Change::Kind;
   switch (change.kind) {
+    // The user's JSON is rendered only when a session will receive it: most
+    // members of a big guild have no subscriber, and their changes cost nothing here.
     case Kind::kPresence:
-      if (change.view) {
+      if (change.view && has_listeners(change.user_id)) {
         send_to_user_and_all(change.user_id, encode_presence_update(*change.view, now_ms));
       }
       return;
     case Kind::kStorage:
-      if (change.view) send_to_user_and_all(change.user_id, encode_storage_update(*change.view));
+      if (change.view && has_listeners(change.user_id)) {
+        send_to_user_and_all(change.user_id, encode_storage_update(*change.view));
+      }
       return;
     case Kind::kJoined:
       if (change.view && !index_.all_subscribers().empty()) {
@@ -257,6 +261,10 @@ void Hub::publish(const presence::Change& change, std::int64_t now_ms) {
     case Kind::kLeft:
       return user_left(change.user_id);
   }
+}
+
+bool Hub::has_listeners(Snowflake user_id) const {
+  return !index_.all_subscribers().empty() || !index_.subscribers(user_id).empty();
 }
 
 void Hub::send_to_user_and_all(Snowflake user_id, const FramePtr& frame) {

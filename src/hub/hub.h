@@ -104,6 +104,8 @@ class Hub final : public presence::ChangeListener {
   void close(Session& session, CloseCode code, std::string_view reason);
 
   void publish(const presence::Change& change, std::int64_t now_ms);
+  // True when a session is subscribed to `user_id` or to All.
+  bool has_listeners(Snowflake user_id) const;
   void send_to_user_and_all(Snowflake user_id, const FramePtr& frame);
   void user_left(Snowflake user_id);
 
