@@ -1,10 +1,13 @@
 // presence_bench: the cost of Lantern's hottest path, a PRESENCE_UPDATE from the
-// gateway turned into a new rendered snapshot, and of the reads that follow.
+// gateway turned into a new snapshot, and of the reads that follow.
 //
 //   cmake --build build --target presence_bench && ./build/bench/presence_bench
 //
 // Items/s of BM_DecodeApplyPresenceUpdate is the number to compare with the
-// target of 200k PRESENCE_UPDATE per second on one core.
+// target of 200k PRESENCE_UPDATE per second on one core. Its second argument
+// says whether a socket listens to the member: 0 = nobody (the store only
+// decodes and applies; snapshots render lazily), 1 = a listener renders the
+// new snapshot's JSON once per event, as the hub does to encode its frame.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 #include <zlib.h>
@@ -80,9 +83,32 @@ std::vector<std::string> payloads(int users) {
   return true;
 }
 
+// Stands in for the hub when a session listens: renders each changed snapshot
+// once (transiently, like an event frame), and nothing else.
+class RenderingListener final : public presence::ChangeListener {
+ public:
+  void on_changes(std::span<const presence::Change> changes) override {
+    for (const presence::Change& change : changes) {
+      if (!change.view) continue;
+      frame_.clear();
+      change.view->append_json_transient(frame_, 1769904239618 + 100'000);
+      benchmark::DoNotOptimize(frame_.data());
+    }
+  }
+
+ private:
+  std::string frame_;
+};
+
+// The listener for a benchmark's "listened" argument (null = nobody listens).
+presence::ChangeListener* listener_for(benchmark::State& state, RenderingListener& listener) {
+  return state.range(1) != 0 ? &listener : nullptr;
+}
+
 void BM_DecodeApplyPresenceUpdate(benchmark::State& state) {
   const int users = static_cast<int>(state.range(0));
-  presence::PresenceStore store(kGuild, nullptr, nullptr);
+  RenderingListener listener;
+  presence::PresenceStore store(kGuild, listener_for(state, listener), nullptr);
   sync_members(store, users);
   const std::vector<std::string> texts = payloads(users);
   discord::PayloadParser parser;
@@ -94,7 +120,9 @@ void BM_DecodeApplyPresenceUpdate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(texts[0].size()));
 }
-BENCHMARK(BM_DecodeApplyPresenceUpdate)->Arg(1000)->Arg(50000);
+BENCHMARK(BM_DecodeApplyPresenceUpdate)
+    ->ArgNames({"users", "listened"})
+    ->ArgsProduct({{1000, 50000}, {0, 1}});
 
 // Discord's zlib-stream transport: one deflate stream, each payload ending in a
 // Z_SYNC_FLUSH (00 00 ff ff), as the gateway sends them.
@@ -132,7 +160,8 @@ std::vector<std::string> zlib_stream_messages(const std::vector<std::string>& te
 
 void BM_InflateDecodeApplyPresenceUpdate(benchmark::State& state) {
   const int users = static_cast<int>(state.range(0));
-  presence::PresenceStore store(kGuild, nullptr, nullptr);
+  RenderingListener listener;
+  presence::PresenceStore store(kGuild, listener_for(state, listener), nullptr);
   sync_members(store, users);
   std::vector<std::string> texts;
   for (int round = 0; round < 5; ++round) {
@@ -159,7 +188,9 @@ void BM_InflateDecodeApplyPresenceUpdate(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(compressed);
 }
-BENCHMARK(BM_InflateDecodeApplyPresenceUpdate)->Arg(1000);
+BENCHMARK(BM_InflateDecodeApplyPresenceUpdate)
+    ->ArgNames({"users", "listened"})
+    ->ArgsProduct({{1000}, {0, 1}});
 
 // The same event twice in a row: decoded, compared, no render, no publish.
 void BM_DecodeApplyDuplicate(benchmark::State& state) {
@@ -286,10 +317,13 @@ std::string typical_presence_json(Snowflake id, int i) {
 
 // Heap growth of a store synced from GUILD_MEMBERS_CHUNKs (1,000 members each,
 // decoded by the gateway's parser) / members. Counts everything the store keeps:
-// snapshots, models, rendered JSON, both maps.
+// snapshots, models, both maps; `bytes_per_member` right after the sync (nothing
+// read, so nothing rendered), `bytes_per_member_all_read` after every member's
+// JSON was read once (the worst case: each snapshot keeps its rendering).
 void BM_MemoryPerMemberTypicalMix(benchmark::State& state) {
   const int users = static_cast<int>(state.range(0));
   double per_member = 0;
+  double all_read_per_member = 0;
   double online_share = 0;
   double json_per_member = 0;
   double activities_per_member = 0;
@@ -322,20 +356,22 @@ void BM_MemoryPerMemberTypicalMix(benchmark::State& state) {
       parser.parse("{}");  // the parser's heap blocks are not the store's
       per_member = static_cast<double>(heap_in_use() - before) / users;
       if (store.size() != static_cast<std::size_t>(users)) state.SkipWithError("sync incomplete");
-      // Where the bytes go: the rendered JSON kept per snapshot, and the model's
-      // activities (sizeof(Activity) each, plus their longer strings).
+      // Where the bytes go: the JSON a read renders and keeps per snapshot, and
+      // the model's activities (sizeof(Activity) each, plus their longer strings).
       std::size_t json_bytes = 0;
       std::size_t activities = 0;
       for (const auto& view : store.all()) {
         json_bytes += view->json(0).size();
         activities += view->presence().activities.size();
       }
+      all_read_per_member = static_cast<double>(heap_in_use() - before) / users;
       json_per_member = static_cast<double>(json_bytes) / users;
       activities_per_member = static_cast<double>(activities) / users;
     }
     online_share = static_cast<double>(online) / users;
   }
   state.counters["bytes_per_member"] = per_member;
+  state.counters["bytes_per_member_all_read"] = all_read_per_member;
   state.counters["json_bytes_per_member"] = json_per_member;
   state.counters["activities_per_member"] = activities_per_member;
   state.counters["sizeof_activity"] = sizeof(presence::Activity);

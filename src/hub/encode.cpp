@@ -63,10 +63,19 @@ FramePtr with_d(Op op, const boost::json::value& d) {
   return make_frame(std::move(out));
 }
 
-FramePtr with_user(Op op, const presence::UserView& view, std::int64_t now_ms) {
+// How an encoder reads the user's JSON: acks keep the snapshot's rendering for
+// later reads; events are encoded once per change and leave the snapshot as it was.
+enum class Rendering { kKeep, kTransient };
+
+FramePtr with_user(Op op, const presence::UserView& view, std::int64_t now_ms,
+                   Rendering rendering) {
   std::string out = head(op);
   out += R"(,"d":)";
-  view.append_json(out, now_ms);
+  if (rendering == Rendering::kKeep) {
+    view.append_json(out, now_ms);
+  } else {
+    view.append_json_transient(out, now_ms);
+  }
   out += '}';
   return make_frame(std::move(out));
 }
@@ -95,7 +104,7 @@ FramePtr encode_unsubscribe_ack() {
 
 FramePtr encode_ack(Op op, std::span<const presence::UserViewPtr> views, bool single,
                     std::int64_t now_ms) {
-  if (single && views.size() == 1) return with_user(op, *views.front(), now_ms);
+  if (single && views.size() == 1) return with_user(op, *views.front(), now_ms, Rendering::kKeep);
   std::string out = head(op);
   out += R"(,"d":[)";
   for (std::size_t i = 0; i < views.size(); ++i) {
@@ -107,11 +116,11 @@ FramePtr encode_ack(Op op, std::span<const presence::UserViewPtr> views, bool si
 }
 
 FramePtr encode_presence_update(const presence::UserView& view, std::int64_t now_ms) {
-  return with_user(Op::kPresenceUpdate, view, now_ms);
+  return with_user(Op::kPresenceUpdate, view, now_ms, Rendering::kTransient);
 }
 
 FramePtr encode_user_joined(const presence::UserView& view, std::int64_t now_ms) {
-  return with_user(Op::kUserJoined, view, now_ms);
+  return with_user(Op::kUserJoined, view, now_ms, Rendering::kTransient);
 }
 
 FramePtr encode_user_left(Snowflake user_id) {

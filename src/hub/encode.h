@@ -1,8 +1,8 @@
 // Encoders of the server frames of API.md section 3: {"t": NAME, "op": n, "d": ...}.
 //
 // Pure functions, callable from any thread. User data comes from
-// presence::UserView::append_json (rendered once per change by the store); the
-// encoders only wrap it, they never re-serialise a user.
+// presence::UserView (rendered at most once per snapshot, see presence/store.h);
+// the encoders only wrap it, they never re-serialise a user.
 #pragma once
 
 #include <cstdint>

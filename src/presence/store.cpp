@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <memory>
 #include <mutex>
 #include <shared_mutex>
 #include <type_traits>
@@ -20,14 +21,42 @@ const StoragePairs& UserView::storage() const {
   return storage_ ? *storage_ : kEmpty;
 }
 
+UserView::~UserView() {
+  delete rendered_.load(std::memory_order_acquire);
+}
+
+RenderedUser UserView::render() const {
+  return render_user(member_, presence_, last_seen_ms_, storage_.get());
+}
+
+const RenderedUser& UserView::rendering() const {
+  if (const RenderedUser* kept = rendered_.load(std::memory_order_acquire)) return *kept;
+  auto fresh = std::make_unique<const RenderedUser>(render());
+  const RenderedUser* expected = nullptr;
+  if (rendered_.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel,
+                                        std::memory_order_acquire)) {
+    return *fresh.release();
+  }
+  return *expected;  // another reader published first; ours is dropped
+}
+
 void UserView::append_json(std::string& out, std::int64_t now_ms) const {
-  rendered_.append_to(out, now_ms);
+  rendering().append_to(out, now_ms);
+}
+
+void UserView::append_json_transient(std::string& out, std::int64_t now_ms) const {
+  if (const RenderedUser* kept = rendered_.load(std::memory_order_acquire)) {
+    kept->append_to(out, now_ms);
+    return;
+  }
+  render().append_to(out, now_ms);
 }
 
 std::string UserView::json(std::int64_t now_ms) const {
+  const RenderedUser& rendered = rendering();
   std::string out;
-  out.reserve(rendered_.size_bytes() + 16);
-  append_json(out, now_ms);
+  out.reserve(rendered.size_bytes() + 16);
+  rendered.append_to(out, now_ms);
   return out;
 }
 
@@ -38,7 +67,6 @@ std::shared_ptr<const UserView> UserView::make(Member member, Presence presence,
   // private; a local class shares this function's access).
   struct Constructible : UserView {};
   std::shared_ptr<UserView> view = std::make_shared<Constructible>();
-  view->rendered_ = render_user(member, presence, last_seen_ms, storage.get());
   view->member_ = std::move(member);
   view->presence_ = std::move(presence);
   view->last_seen_ms_ = last_seen_ms;

@@ -15,11 +15,15 @@
 //    store has published the new snapshots; what it is told is already visible
 //    to readers (so a reader that sees an event can always find its data).
 //
-// Rendering: a user's JSON (API.md section 1) is rendered once, when the user's
-// data changes, and stored in the snapshot. The only per-read work is splicing
-// in the Spotify elapsed time, which depends on the moment of the read.
+// Rendering: a user's JSON (API.md section 1) is rendered at most once per
+// snapshot, on the first read that keeps it (REST, INIT/SUBSCRIBE acks), and
+// stored in the snapshot; later reads only splice in the Spotify elapsed time,
+// which depends on the moment of the read. Snapshots nobody reads are never
+// rendered, which keeps a big guild's memory at the model alone (about half of
+// what a rendered member costs; docs/benchmarks.md).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -44,13 +48,27 @@ class UserView {
   std::optional<std::int64_t> last_seen_ms() const { return last_seen_ms_; }
   const StoragePairs& storage() const;
 
+  ~UserView();
+  UserView(const UserView&) = delete;
+  UserView& operator=(const UserView&) = delete;
+
   // Appends the user data object of API.md section 1 to `out`. `now_ms` is the
   // moment the response or event is produced (it fixes Spotify's elapsed time).
+  // The first call renders the snapshot and keeps the rendering for later
+  // calls; safe to call from any number of threads at once.
   void append_json(std::string& out, std::int64_t now_ms) const;
   std::string json(std::int64_t now_ms) const;
 
-  // Builds a snapshot and renders it. Used by the store; public for tests and
-  // tools that render a member without a store.
+  // The same bytes, but a rendering made for this call is not kept: for event
+  // frames, which are encoded once however many sessions receive them, so that
+  // the snapshot of a member nobody reads stays unrendered.
+  void append_json_transient(std::string& out, std::int64_t now_ms) const;
+
+  // True once a kept rendering exists (tests and benchmarks observe laziness).
+  bool rendered() const { return rendered_.load(std::memory_order_acquire) != nullptr; }
+
+  // Builds a snapshot (not rendered yet). Used by the store; public for tests
+  // and tools that render a member without a store.
   static std::shared_ptr<const UserView> make(Member member, Presence presence,
                                               std::optional<std::int64_t> last_seen_ms,
                                               StoragePairsPtr storage);
@@ -58,14 +76,19 @@ class UserView {
  private:
   UserView() = default;
 
+  RenderedUser render() const;
+  // The kept rendering, made on first use.
+  const RenderedUser& rendering() const;
+
   Member member_;
   Presence presence_;
   std::optional<std::int64_t> last_seen_ms_;
   StoragePairsPtr storage_;
 
-  // The JSON rendered once at construction, split around the one
-  // time-dependent value (Spotify's elapsed time); see presence/render.h.
-  RenderedUser rendered_;
+  // Owned; null until the first append_json(). Concurrent first readers may
+  // each render, one of them publishes (compare-exchange), the others discard
+  // theirs: the renderings are identical, and no reader ever waits.
+  mutable std::atomic<const RenderedUser*> rendered_{nullptr};
 };
 
 using UserViewPtr = std::shared_ptr<const UserView>;

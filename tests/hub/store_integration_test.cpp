@@ -106,5 +106,25 @@ TEST_F(StoreIntegrationTest, GatewayEventsBecomeSocketFrames) {
   EXPECT_FALSE(everyone->closed());
 }
 
+// Events render a member's JSON only for a session that receives them, and the
+// rendering is not kept: snapshots nobody reads stay unrendered (memory).
+TEST_F(StoreIntegrationTest, EventsRenderOnlyForListenersAndKeepNothing) {
+  presence::PresenceUpdate update;
+  update.guild_id = kGuild;
+  update.presence = online(kBob);
+  store_.apply(update);  // nobody listens to bob
+  EXPECT_FALSE(store_.find(kBob)->rendered());
+
+  auto alice_fan = init(R"({"user_id":"100000000000000001"})");
+  EXPECT_TRUE(store_.find(kAlice)->rendered()) << "INIT_ACK keeps its rendering for later reads";
+  update.presence = online(kAlice);
+  update.presence.presence.status = presence::Status::kDnd;
+  store_.apply(update);
+  EXPECT_EQ(alice_fan->last().at("d").at("status"), "dnd");
+  EXPECT_FALSE(store_.find(kAlice)->rendered()) << "the event frame's rendering is not kept";
+  EXPECT_EQ(alice_fan->frames().back()->json(), R"({"t":"PRESENCE_UPDATE","op":6,"d":)" +
+                                                    store_.find(kAlice)->json(1700000000000) + "}");
+}
+
 }  // namespace
 }  // namespace lantern::hub

@@ -271,6 +271,45 @@ TEST_F(StoreTest, SnapshotsNeverChangeUnderTheReader) {
   EXPECT_EQ(status_of(kAnders), Status::kDnd);
 }
 
+TEST_F(StoreTest, SnapshotsAreRenderedOnFirstReadAndKept) {
+  store.apply(update(kAnders, Status::kIdle, "Visual Studio Code"));
+  const UserViewPtr view = store.find(kAnders);
+  EXPECT_FALSE(view->rendered());  // applying an event renders nothing
+
+  std::string transient;
+  view->append_json_transient(transient, 0);
+  EXPECT_FALSE(view->rendered());  // an event frame does not keep its rendering
+
+  const std::string first = view->json(0);
+  EXPECT_TRUE(view->rendered());
+  EXPECT_EQ(first, transient);
+  EXPECT_EQ(
+      first,
+      render_user(view->member(), view->presence(), view->last_seen_ms(), &view->storage()).text);
+  EXPECT_EQ(boost::json::parse(first).at("activities").at(0).at("name"), "Visual Studio Code");
+
+  std::string kept;
+  view->append_json_transient(kept, 0);  // once kept, the transient path reuses it
+  EXPECT_EQ(kept, first);
+}
+
+// Many threads asking for the first rendering of the same snapshot at once all
+// get the same complete JSON (one rendering is published; meant for ASan/TSan).
+TEST_F(StoreTest, ConcurrentFirstReadsAgree) {
+  store.apply(update(kAnders, Status::kDnd, "bwrap"));
+  const UserViewPtr view = store.find(kAnders);
+  const std::string expected =
+      render_user(view->member(), view->presence(), view->last_seen_ms(), &view->storage()).text;
+  std::vector<std::string> seen(4);
+  std::vector<std::thread> readers;
+  for (std::string& out : seen) {
+    readers.emplace_back([&view, &out] { view->append_json(out, 0); });
+  }
+  for (std::thread& reader : readers) reader.join();
+  for (const std::string& out : seen) EXPECT_EQ(out, expected);
+  EXPECT_TRUE(view->rendered());
+}
+
 TEST_F(StoreTest, StorageOfNonMembersShowsWhenTheyJoin) {
   auto pairs = std::make_shared<const StoragePairs>(StoragePairs{{"location", "Berlin"}});
   store.set_storage(kNewcomer, pairs);
