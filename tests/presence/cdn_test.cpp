@@ -77,6 +77,35 @@ TEST(AssetUrlTest, UnresolvableImagesAreNull) {
   EXPECT_EQ(asset_image_url("123", std::string("not-an-id")), std::nullopt);
 }
 
+TEST(AssetUrlTest, RefusesStringsThatWouldEscapeTheirHost) {
+  for (const char* hostile : {"mp:../../x", "mp:a#b", "mp:a?b", "mp:a b", "mp:a\\b", "mp:\"x",
+                              "spotify:", "mp:a<b", "youtube:a/../b?c"}) {
+    EXPECT_EQ(asset_image_url(hostile, std::nullopt), std::nullopt) << hostile;
+  }
+}
+
+TEST(AvatarUrlTest, HostileHashesFallBackToTheDefaultAvatar) {
+  const User user = user_with(5, "0", "../../x?y");
+  EXPECT_EQ(avatar_url(user), std::nullopt);
+  EXPECT_EQ(display_avatar_url(user), default_avatar_url(user));
+  EXPECT_EQ(still_avatar_url(user, 128, discord_cdn()), default_avatar_url(user));
+}
+
+TEST(CdnBasesTest, EveryUrlUsesTheConfiguredHosts) {
+  CdnBases bases;
+  bases.cdn = "http://127.0.0.1:1/cdn";
+  bases.spotify = "http://127.0.0.1:1/spotify";
+  const User user = user_with(228846961774559232, "0", "a_e3b0");
+  EXPECT_EQ(avatar_url(user, bases),
+            "http://127.0.0.1:1/cdn/avatars/228846961774559232/a_e3b0.gif");
+  EXPECT_EQ(still_avatar_url(user, 128, bases),
+            "http://127.0.0.1:1/cdn/avatars/228846961774559232/a_e3b0.png?size=128");
+  EXPECT_EQ(asset_image_url("spotify:ab67", std::nullopt, bases),
+            "http://127.0.0.1:1/spotify/ab67");
+  EXPECT_EQ(server_tag_icon_url(ServerTag{1, "X", "b4d9e"}, bases),
+            "http://127.0.0.1:1/cdn/guild-tag-badges/1/b4d9e.png");
+}
+
 TEST(ServerTagUrlTest, BadgeIsAPngUnderTheTagGuild) {
   EXPECT_EQ(server_tag_icon_url(
                 ServerTag{1407192325943197706, "RESN", "681eca471aa735fe864068f9cc978760"}),
