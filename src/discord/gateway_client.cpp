@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -35,6 +36,8 @@ using std::chrono::milliseconds;
 constexpr std::uint16_t kResumableCloseCode = 4900;
 constexpr std::uint16_t kEndSessionCloseCode = 1000;
 constexpr std::size_t kMaxDeferredSends = 256;
+// Shortest wait for an exhausted session start limit, whatever reset_after says.
+constexpr std::int64_t kMinStartLimitWait = 1000;
 
 std::optional<std::int64_t> json_int(const json::object& object, std::string_view key) {
   const json::value* value = object.if_contains(key);
@@ -189,7 +192,10 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     }
     if (current_) teardown(keep_session ? kResumableCloseCode : kEndSessionCloseCode);
     if (!keep_session) clear_session();
-    set_status([](GatewayStatus& s) { s.running = false; });
+    set_status([](GatewayStatus& s) {
+      s.running = false;
+      s.waiting_for_session_start = false;
+    });
   }
 
   void fail_fatal(const std::string& message) {
@@ -229,13 +235,22 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     if (const json::value* limit = object.if_contains("session_start_limit");
         limit != nullptr && limit->is_object()) {
       starts_remaining_ = json_int(limit->as_object(), "remaining");
-      const auto reset_after = json_int(limit->as_object(), "reset_after").value_or(60000);
       if (starts_remaining_ && *starts_remaining_ <= 0) {
+        // Identifying with no start left would be refused (and exhausting the
+        // limit can reset the token): wait for the window to reset, then ask
+        // again. The floor keeps a server answering 0 ms from spinning us.
+        const auto reset_after = std::max<std::int64_t>(
+            json_int(limit->as_object(), "reset_after").value_or(60000), kMinStartLimitWait);
         spdlog::warn(
-            "gateway: session start limit exhausted; waiting {} s for it to reset before "
-            "identifying",
-            reset_after / 1000);
-        return after(reconnect_timer_, milliseconds(reset_after), [this] { discover(); });
+            "gateway: session start limit exhausted (0 of {} left); waiting {:.1f} s for it to "
+            "reset before identifying",
+            json_int(limit->as_object(), "total").value_or(0),
+            static_cast<double>(reset_after) / 1000.0);
+        set_status([](GatewayStatus& s) { s.waiting_for_session_start = true; });
+        return after(reconnect_timer_, milliseconds(reset_after), [this] {
+          set_status([](GatewayStatus& s) { s.waiting_for_session_start = false; });
+          discover();
+        });
       }
     }
     connect(Mode::kIdentify);

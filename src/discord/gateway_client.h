@@ -91,6 +91,8 @@ struct GatewayStatus {
   bool session = false;    // a session id is held (resumable)
   bool synced = false;     // the base guild's member sync completed at least once
   bool syncing = false;    // a member sync is in progress
+  // Discovery found no session starts left; waiting for reset_after to pass.
+  bool waiting_for_session_start = false;
   std::optional<std::chrono::milliseconds> heartbeat_latency;  // last beat -> ACK
   std::uint64_t identifies = 0;
   std::uint64_t resumes = 0;          // RESUMED received

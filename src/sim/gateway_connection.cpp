@@ -276,8 +276,7 @@ void GatewayConnection::handle_identify(const json::value& dv) {
   if (auto lt = as_int(d.if_contains("large_threshold"))) {
     large_threshold = static_cast<int>(std::clamp<std::int64_t>(*lt, 50, 250));
   }
-  if (sim_->session_start_remaining.fetch_sub(1) <= 0) {
-    ++sim_->session_start_remaining;
+  if (!sim_->take_session_start()) {
     send(R"({"op":9,"d":false,"s":null,"t":null})");
     return;
   }

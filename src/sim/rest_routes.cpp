@@ -488,10 +488,15 @@ void route(Call& call) {
   if (n == 2 && seg[0] == "gateway" && seg[1] == "bot") {
     if (m != "GET") return call.method_not_allowed();
     call.bucket_route = "GET /gateway/bot";
-    json::object limit{{"total", o.session_start_total},
-                       {"remaining", std::max(0, sim.session_start_remaining.load())},
-                       {"reset_after", 14400000},
-                       {"max_concurrency", 1}};
+    SessionStartLimit starts;
+    {
+      std::lock_guard lock(sim.starts_mu);
+      starts = sim.current_session_starts(Clock::now());
+    }
+    json::object limit{{"total", starts.total},
+                       {"remaining", starts.remaining},
+                       {"reset_after", starts.reset_after.count()},
+                       {"max_concurrency", starts.max_concurrency}};
     return call.reply(
         200, json::object{{"url", "ws://" + o.bind + ":" + std::to_string(sim.bound_port.load()) +
                                       "/gateway"},

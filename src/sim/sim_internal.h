@@ -172,7 +172,15 @@ class Simulator::Impl : public std::enable_shared_from_this<Simulator::Impl> {
   std::size_t next_connection_index = 0;
 
   std::atomic<bool> ack_heartbeats{true};
-  std::atomic<int> session_start_remaining;
+
+  // Session start limit (starts_mu).
+  mutable std::mutex starts_mu;
+  SessionStartLimit starts;  // reset_after unused; see starts_reset_at
+  Clock::time_point starts_reset_at;
+  // Applies a window reset that is due and returns the limit as of `now`.
+  SessionStartLimit current_session_starts(Clock::time_point now);  // caller holds starts_mu
+  // Takes one start for an IDENTIFY; false when none is left.
+  bool take_session_start();
 
   // REST state (rest_mu).
   mutable std::mutex rest_mu;

@@ -74,7 +74,10 @@ std::optional<std::string> RestRecord::header(std::string_view name) const {
 // Impl: lifecycle
 
 Simulator::Impl::Impl(Options o) : opt(std::move(o)) {
-  session_start_remaining = opt.session_start_total;
+  starts.total = opt.session_start_total;
+  starts.remaining = opt.session_start_total;
+  starts.max_concurrency = opt.session_start_max_concurrency;
+  starts_reset_at = Clock::now() + std::chrono::milliseconds(opt.session_start_window_ms);
   guild_joined_at = format_iso8601_ms(snowflake_time_ms(opt.guild_id) + 86'400'000);
   json::object bot;
   bot["user"] = bot_user();
@@ -462,7 +465,26 @@ void Simulator::Impl::notify() {
   wait_cv.notify_all();
 }
 
+SessionStartLimit Simulator::Impl::current_session_starts(Clock::time_point now) {
+  if (now >= starts_reset_at) {
+    starts.remaining = starts.total;
+    starts_reset_at = now + std::chrono::milliseconds(opt.session_start_window_ms);
+  }
+  SessionStartLimit out = starts;
+  out.remaining = std::max(0, starts.remaining);
+  out.reset_after = std::chrono::ceil<std::chrono::milliseconds>(starts_reset_at - now);
+  return out;
+}
+
+bool Simulator::Impl::take_session_start() {
+  std::lock_guard lock(starts_mu);
+  if (current_session_starts(Clock::now()).remaining <= 0) return false;
+  --starts.remaining;
+  return true;
+}
+
 void Simulator::Impl::record_gateway(GatewayRecord record) {
+  record.at = Clock::now();
   {
     std::lock_guard lock(rec_mu);
     gateway_records.push_back(std::move(record));
@@ -472,6 +494,7 @@ void Simulator::Impl::record_gateway(GatewayRecord record) {
 }
 
 void Simulator::Impl::record_rest(RestRecord record) {
+  record.at = Clock::now();
   {
     std::lock_guard lock(rec_mu);
     rest_records.push_back(std::move(record));
@@ -658,10 +681,21 @@ void Simulator::set_ack_heartbeats(bool ack) {
   impl_->ack_heartbeats = ack;
 }
 void Simulator::set_session_start_remaining(int n) {
-  impl_->session_start_remaining = n;
+  std::lock_guard lock(impl_->starts_mu);
+  impl_->current_session_starts(Clock::now());
+  impl_->starts.remaining = n;
 }
 int Simulator::session_start_remaining() const {
-  return impl_->session_start_remaining;
+  return session_start_limit().remaining;
+}
+void Simulator::set_session_start_limit(const SessionStartLimit& limit) {
+  std::lock_guard lock(impl_->starts_mu);
+  impl_->starts = limit;
+  impl_->starts_reset_at = Clock::now() + limit.reset_after;
+}
+SessionStartLimit Simulator::session_start_limit() const {
+  std::lock_guard lock(impl_->starts_mu);
+  return impl_->current_session_starts(Clock::now());
 }
 
 void Simulator::fail_next_rest(int n, int status, double retry_after, std::string scope,

@@ -49,6 +49,7 @@ struct GatewayRecord {
   int op = -1;                 // `op` of the payload, -1 when it did not parse
   boost::json::value payload;  // the whole payload ({op, d}); null when it did not parse
   std::string raw;             // the text as received
+  std::chrono::steady_clock::time_point at{};  // when it arrived
 };
 
 // One file part of a multipart/form-data request (`files[n]`).
@@ -72,6 +73,7 @@ struct RestRecord {
   std::vector<RecordedFile> files;  // multipart file parts
   int status = 0;                   // HTTP status the simulator answered with
   std::string response_body;
+  std::chrono::steady_clock::time_point at{};  // when the answer was made (before it was written)
 
   // Value of the first header named `name` (case-insensitive), or nullopt.
   std::optional<std::string> header(std::string_view name) const;
@@ -84,6 +86,15 @@ struct InteractionCallback {
   boost::json::value
       body;  // the interaction response ({type, data}); from payload_json if multipart
   std::vector<RecordedFile> files;
+};
+
+// `session_start_limit` of GET /gateway/bot (discord-protocol 1.1): IDENTIFYs left in the
+// current window, and how long until the window resets to `total`.
+struct SessionStartLimit {
+  int total = 1000;
+  int remaining = 1000;
+  std::chrono::milliseconds reset_after{86'400'000};
+  int max_concurrency = 1;
 };
 
 class Simulator {
@@ -109,7 +120,12 @@ class Simulator {
     // Application flags reported by READY and GET /oauth2/applications/@me
     // (GATEWAY_PRESENCE_LIMITED | GATEWAY_GUILD_MEMBERS_LIMITED by default).
     std::uint64_t application_flags = (1u << 13) | (1u << 15);
+    // The session start limit: every IDENTIFY takes one start (op 9 false when none is
+    // left); when the window has passed, `remaining` is back to the total and a new
+    // window of session_start_window_ms begins. Scriptable with set_session_start_limit().
     int session_start_total = 1000;
+    std::int64_t session_start_window_ms = 86'400'000;
+    int session_start_max_concurrency = 1;   // reported only (one shard)
     int member_request_cooldown_ms = 30000;  // op 8 query:"" limit:0, per guild
     int gateway_send_limit = 120;            // client payloads per window, else 4008
     int gateway_send_window_ms = 60000;
@@ -175,6 +191,11 @@ class Simulator {
   void set_ack_heartbeats(bool ack);          // false = swallow op 1 (zombie test)
   void set_session_start_remaining(int n);    // identify with 0 left → op 9 false
   int session_start_remaining() const;
+  // Replaces the whole limit: the window now resets `limit.reset_after` from now (to
+  // `limit.total`, then every Options::session_start_window_ms). GET /gateway/bot
+  // reports it, counting reset_after down.
+  void set_session_start_limit(const SessionStartLimit& limit);
+  SessionStartLimit session_start_limit() const;  // as GET /gateway/bot would report it now
 
   // ---- REST faults -------------------------------------------------------------------
   // The next `n` REST requests whose path (without /api/v10) starts with `path_prefix`

@@ -2,6 +2,9 @@
 // gateway clients, and a real PresenceStore fed through a recording sink.
 #pragma once
 
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -12,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <variant>
 #include <vector>
@@ -34,6 +38,32 @@ inline bool eventually(const std::function<bool()>& pred,
   }
   return pred();
 }
+
+// Keeps the default logger's lines while it lives. Construct it before the
+// threads that log start and destroy it after they stopped (the logger's sink
+// list is not synchronised): declare it before the Harness.
+class LogCapture {
+ public:
+  LogCapture() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(4096)) {
+    spdlog::default_logger()->sinks().push_back(sink_);
+  }
+  ~LogCapture() {
+    auto& sinks = spdlog::default_logger()->sinks();
+    std::erase(sinks, std::static_pointer_cast<spdlog::sinks::sink>(sink_));
+  }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+
+  bool contains(std::string_view text) const {
+    for (const auto& line : sink_->last_formatted()) {
+      if (line.find(text) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+};
 
 // Applies events to the store (on the gateway's executor, the store's one
 // writer thread) and counts milestones for the test thread.
@@ -170,7 +200,10 @@ class Harness {
     sim.start();
     rest.emplace(io.get_executor(), rest_options());
     gateway.emplace(io.get_executor(), options ? *options : gateway_options(), *rest, sink);
-    thread = std::thread([this] { io.run(); });
+    thread = std::thread([this] {
+      io.run();
+      io_returned = true;
+    });
     if (start_gateway) gateway->start();
   }
 
@@ -193,6 +226,15 @@ class Harness {
     return eventually([&] { return sink.sync_ends() > 0 && store.size() == with_bot(members); });
   }
 
+  // REST requests whose path (without /api/v10) is `path`, in arrival order.
+  std::vector<sim::RestRecord> rest_calls(std::string_view path) const {
+    std::vector<sim::RestRecord> out;
+    for (auto& record : sim.rest_records()) {
+      if (record.path == path) out.push_back(record);
+    }
+    return out;
+  }
+
   // Gateway payloads of one opcode, in arrival order.
   std::vector<sim::GatewayRecord> sent(int op) const {
     std::vector<sim::GatewayRecord> out;
@@ -210,6 +252,7 @@ class Harness {
   std::optional<RestClient> rest;
   std::optional<GatewayClient> gateway;
   std::thread thread;
+  std::atomic<bool> io_returned{false};  // io.run() returned (ran out of work or stopped)
 };
 
 }  // namespace lantern::discord::testing
