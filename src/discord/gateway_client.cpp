@@ -95,6 +95,7 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
         identify_timer_(executor_),
         presence_timer_(executor_),
         members_timer_(executor_),
+        sync_watchdog_(executor_),
         presence_text_(options_.activity_text) {
     tls_ = make_tls_client_context(options_.tls);
   }
@@ -163,8 +164,10 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     bool active = false;
     bool requested = false;  // op 8 handed to a connection
     std::string nonce;
-    std::vector<bool> seen;  // by chunk_index, sized at the first chunk
-    int missing = -1;        // chunks still expected; -1 before the first chunk
+    std::vector<bool> seen;              // by chunk_index, sized at the first chunk
+    int missing = -1;                    // chunks still expected; -1 before the first chunk
+    int retries = 0;                     // whole-list re-requests after a stall
+    Clock::time_point stall_deadline{};  // no new chunk by then = stalled
   };
 
   // ---- lifecycle -------------------------------------------------------------
@@ -187,7 +190,8 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
   void stop_on_strand(bool keep_session) {
     if (stopped_) return;
     stopped_ = true;
-    for (auto* timer : {&reconnect_timer_, &identify_timer_, &presence_timer_, &members_timer_}) {
+    for (auto* timer : {&reconnect_timer_, &identify_timer_, &presence_timer_, &members_timer_,
+                        &sync_watchdog_}) {
       timer->cancel();
     }
     if (current_) teardown(keep_session ? kResumableCloseCode : kEndSessionCloseCode);
@@ -585,6 +589,7 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
   }
 
   void begin_sync() {
+    sync_watchdog_.cancel();
     sync_ = Sync{};
     sync_.active = true;
     set_status([](GatewayStatus& s) { s.syncing = true; });
@@ -612,7 +617,55 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     sync_.requested =
         current_ != nullptr &&
         send(current_, request_members_payload(options_.base_guild_id, sync_.nonce), false);
-    if (sync_.requested) set_status([](GatewayStatus& s) { ++s.member_requests; });
+    if (sync_.requested) {
+      set_status([](GatewayStatus& s) { ++s.member_requests; });
+      arm_sync_watchdog();
+    }
+  }
+
+  // (Re)starts the stall timer: called when a request is sent and on every new chunk.
+  void arm_sync_watchdog() {
+    sync_.stall_deadline = Clock::now() + options_.member_chunk_timeout;
+    sync_watchdog_.expires_at(sync_.stall_deadline);
+    sync_watchdog_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+      // A completion queued before a re-arm runs too: the deadline tells.
+      if (ec || self->stopped_ || Clock::now() < self->sync_.stall_deadline) return;
+      self->on_sync_stalled();
+    });
+  }
+
+  void on_sync_stalled() {
+    if (!sync_.active || !sync_.requested) return;
+    const auto received = std::count(sync_.seen.begin(), sync_.seen.end(), true);
+    const auto expected = sync_.seen.size();
+    set_status([](GatewayStatus& s) { ++s.member_sync_stalls; });
+    if (!current_ || !current_->established) {
+      // Disconnected: the resume (or the new session) asks again.
+      sync_.requested = false;
+      return;
+    }
+    if (sync_.retries < options_.member_sync_retries) {
+      ++sync_.retries;
+      spdlog::warn(
+          "gateway: member sync stalled ({} of {} chunks, nothing new for {} ms); requesting "
+          "every member again (retry {} of {})",
+          received, expected == 0 ? std::string("?") : std::to_string(expected),
+          options_.member_chunk_timeout.count(), sync_.retries, options_.member_sync_retries);
+      return request_members();
+    }
+    ++sync_reidentifies_;
+    const auto delay = sync_reidentifies_ <= 1
+                           ? milliseconds(0)
+                           : backoff_delay(sync_reidentifies_ - 2, options_.backoff_base,
+                                           options_.backoff_cap, rng_);
+    spdlog::error(
+        "gateway: member sync still incomplete after {} re-requests ({} of {} chunks); ending "
+        "the session and identifying again in {} ms",
+        sync_.retries, received, expected == 0 ? std::string("?") : std::to_string(expected),
+        delay.count());
+    clear_session();
+    teardown(kEndSessionCloseCode);
+    after(reconnect_timer_, delay, [this] { connect(Mode::kIdentify); });
   }
 
   void on_chunk(const presence::MembersChunk& chunk) {
@@ -625,8 +678,10 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     if (chunk.chunk_index < 0 || chunk.chunk_index >= static_cast<int>(sync_.seen.size())) return;
     if (sync_.seen[static_cast<std::size_t>(chunk.chunk_index)]) return;
     sync_.seen[static_cast<std::size_t>(chunk.chunk_index)] = true;
-    if (--sync_.missing > 0) return;
+    if (--sync_.missing > 0) return arm_sync_watchdog();
+    sync_watchdog_.cancel();
     sync_ = Sync{};
+    sync_reidentifies_ = 0;
     set_status([](GatewayStatus& s) {
       s.syncing = false;
       s.synced = true;
@@ -644,6 +699,7 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
     const auto wait = milliseconds(static_cast<std::int64_t>(retry_after * 1000.0) + 1);
     spdlog::info("gateway: member request rate limited; retrying in {} ms", wait.count());
     sync_.requested = false;
+    sync_watchdog_.cancel();
     after(members_timer_, wait, [this] {
       if (sync_.active) request_members();
     });
@@ -783,6 +839,7 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
   asio::steady_timer identify_timer_;
   asio::steady_timer presence_timer_;
   asio::steady_timer members_timer_;
+  asio::steady_timer sync_watchdog_;  // a member sync whose chunks stopped coming
 
   ConnectionPtr current_;
   bool started_ = false;
@@ -794,7 +851,8 @@ class GatewayClient::Impl : public std::enable_shared_from_this<GatewayClient::I
   ResumableSession session_;
   std::optional<std::int64_t> last_seq_;
   Sync sync_;
-  bool synced_once_ = false;  // a member sync completed in this process
+  bool synced_once_ = false;   // a member sync completed in this process
+  int sync_reidentifies_ = 0;  // sessions ended in a row because a sync never completed
   std::uint64_t nonce_counter_ = 0;
   std::string presence_text_;
   bool presence_dirty_ = false;

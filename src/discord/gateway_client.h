@@ -9,7 +9,8 @@
 // and jitter, keeps under 120 sends per 60 s (with room kept for heartbeats) and
 // 4096 bytes per payload, and performs the full member sync of the base guild
 // (op 8 + every GUILD_MEMBERS_CHUNK, tracked by nonce and chunk index, retried
-// after RATE_LIMITED).
+// after RATE_LIMITED, re-requested when chunks stop coming: see
+// GatewayOptions::member_chunk_timeout).
 //
 // Threading
 //  * Everything the client does runs on `executor` (pass a strand when the
@@ -79,6 +80,18 @@ struct GatewayOptions {
   // Op 3: 5 per 20 s.
   int presence_limit = 5;
   std::chrono::milliseconds presence_window{20000};
+  // Member sync watchdog. Discord occasionally loses GUILD_MEMBERS_CHUNKs and
+  // has no per-chunk re-request: when the current request made no progress
+  // (no new chunk) for member_chunk_timeout, every member is requested again
+  // with a new nonce, at most member_sync_retries times per sync. After that
+  // the client ends the session and identifies again: the new session's
+  // GUILD_CREATE starts a fresh sync. It never declares a partial sync
+  // complete, since completing drops every member not delivered (they would
+  // appear to have left). The default equals Discord's op-8 limit (one full
+  // request per 30 s), so a re-request is not rate limited; the timer counts
+  // from the last progress, so big guilds are not cut short.
+  std::chrono::milliseconds member_chunk_timeout{30000};
+  int member_sync_retries = 3;
   // Resume this session on start instead of identifying (graceful restart).
   std::optional<ResumableSession> resume;
   std::uint64_t random_seed = 0;  // 0 = from std::random_device
@@ -95,10 +108,11 @@ struct GatewayStatus {
   bool waiting_for_session_start = false;
   std::optional<std::chrono::milliseconds> heartbeat_latency;  // last beat -> ACK
   std::uint64_t identifies = 0;
-  std::uint64_t resumes = 0;          // RESUMED received
-  std::uint64_t connections = 0;      // WebSocket connections opened
-  std::uint64_t member_requests = 0;  // op 8 sent
-  std::string fatal_error;            // set when stopped by a fatal close
+  std::uint64_t resumes = 0;             // RESUMED received
+  std::uint64_t connections = 0;         // WebSocket connections opened
+  std::uint64_t member_requests = 0;     // op 8 sent
+  std::uint64_t member_sync_stalls = 0;  // watchdog expiries (chunks that never came)
+  std::string fatal_error;               // set when stopped by a fatal close
 };
 
 class GatewayClient {

@@ -400,9 +400,23 @@ void GatewayConnection::handle_request_members(const json::value& dv) {
     sim_->last_full_member_request = now;
   }
   auto session = session_;  // dispatch_to may drop us when the queue overflows
-  for (const auto& chunk : sim_->member_chunks(d, session->wants(kIntentGuildPresences))) {
-    sim_->dispatch_to(*session, "GUILD_MEMBERS_CHUNK", chunk);
+  const auto chunks = sim_->member_chunks(d, session->wants(kIntentGuildPresences));
+  std::optional<std::set<int>> lose;  // set: this answer loses chunks (empty = all)
+  {
+    std::lock_guard lock(sim_->chunk_drop_mu);
+    if (sim_->chunk_drop.requests > 0 && !chunks.empty()) {
+      --sim_->chunk_drop.requests;
+      lose = sim_->chunk_drop.indexes;
+    }
   }
+  for (std::size_t i = 0; i < chunks.size(); ++i) {
+    if (lose && (lose->empty() || lose->contains(static_cast<int>(i)))) {
+      ++sim_->dropped_chunks;
+      continue;
+    }
+    sim_->dispatch_to(*session, "GUILD_MEMBERS_CHUNK", chunks[i]);
+  }
+  if (lose) sim_->notify();
 }
 
 void GatewayConnection::handle_presence_update(const json::value& dv) {

@@ -182,6 +182,15 @@ class Simulator::Impl : public std::enable_shared_from_this<Simulator::Impl> {
   // Takes one start for an IDENTIFY; false when none is left.
   bool take_session_start();
 
+  // Scripted chunk loss (drop_member_chunks).
+  struct ChunkDrop {
+    std::set<int> indexes;  // empty = all
+    int requests = 0;       // op-8 answers still affected
+  };
+  mutable std::mutex chunk_drop_mu;
+  ChunkDrop chunk_drop;  // chunk_drop_mu
+  std::atomic<std::uint64_t> dropped_chunks{0};
+
   // REST state (rest_mu).
   mutable std::mutex rest_mu;
   std::map<Snowflake, std::vector<json::object>> commands;         // 0 = global

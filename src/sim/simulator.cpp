@@ -693,6 +693,14 @@ void Simulator::set_session_start_limit(const SessionStartLimit& limit) {
   impl_->starts = limit;
   impl_->starts_reset_at = Clock::now() + limit.reset_after;
 }
+void Simulator::drop_member_chunks(std::vector<int> chunk_indexes, int requests) {
+  std::lock_guard lock(impl_->chunk_drop_mu);
+  impl_->chunk_drop.indexes = {chunk_indexes.begin(), chunk_indexes.end()};
+  impl_->chunk_drop.requests = requests;
+}
+std::uint64_t Simulator::dropped_member_chunks() const {
+  return impl_->dropped_chunks;
+}
 SessionStartLimit Simulator::session_start_limit() const {
   std::lock_guard lock(impl_->starts_mu);
   return impl_->current_session_starts(Clock::now());

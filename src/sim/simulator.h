@@ -196,6 +196,11 @@ class Simulator {
   // reports it, counting reset_after down.
   void set_session_start_limit(const SessionStartLimit& limit);
   SessionStartLimit session_start_limit() const;  // as GET /gateway/bot would report it now
+  // Loses GUILD_MEMBERS_CHUNKs as Discord occasionally does: of the next `requests` op-8
+  // requests that are answered with chunks, the chunks with these indexes (every chunk
+  // when empty) are not sent. The others keep their chunk_index/chunk_count.
+  void drop_member_chunks(std::vector<int> chunk_indexes, int requests = 1);
+  std::uint64_t dropped_member_chunks() const;  // chunks lost so far
 
   // ---- REST faults -------------------------------------------------------------------
   // The next `n` REST requests whose path (without /api/v10) starts with `path_prefix`
