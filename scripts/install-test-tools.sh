@@ -10,9 +10,12 @@
 #   libxml2-utils       xmllint, checks that every card is well-formed XML
 #   fonts-dejavu-core   a predictable sans-serif font for both renderers
 #   fontconfig          font discovery for both renderers
+#   systemd             systemd-analyze, checks deploy/lantern.service offline
+#                       (tests/deploy; installing it starts nothing, no running
+#                       systemd is needed, e.g. in a container)
 set -euo pipefail
 
-packages=(librsvg2-bin chromium libxml2-utils fonts-dejavu-core fontconfig)
+packages=(librsvg2-bin chromium libxml2-utils fonts-dejavu-core fontconfig systemd)
 
 missing=()
 for p in "${packages[@]}"; do
