@@ -1,6 +1,7 @@
 #include "discord/rest_client.h"
 
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <cerrno>
 #include <charconv>
 #include <deque>
 #include <random>
@@ -39,6 +41,9 @@ struct Outcome {
   int status = 0;
   RateLimitHeaders limits;
   std::string body;
+  bool reusable = false;        // the connection may carry another request
+  bool request_sent = false;    // on error: the request was written completely
+  bool answer_started = false;  // on error: some bytes of an answer had arrived
 };
 
 std::optional<double> header_number(const http::fields& fields, std::string_view name) {
@@ -70,31 +75,67 @@ RateLimitHeaders read_limits(const http::fields& fields) {
   return out;
 }
 
-// One HTTP exchange on a fresh connection: resolve, connect, (TLS handshake),
-// write, read. All handlers run on the strand the exchange was given.
-template <class Stream>
-class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
+// One keep-alive connection to the API host, in the style of Beast's client
+// examples: it owns its stream, buffer and parser, connects on first use, and
+// carries exchanges (write a request, read its answer) one after the other.
+// All handlers run on the strand the connection was given.
+class Connection {
  public:
   using Done = std::function<void(Outcome)>;
+  using Request = http::request<http::string_body>;
 
-  Exchange(Strand strand, std::unique_ptr<Stream> stream, const Endpoint& endpoint,
-           http::request<http::string_body> request, std::chrono::milliseconds timeout,
-           std::size_t max_body, Done done)
+  virtual ~Connection() = default;
+  // Sends `request` and reads its answer, connecting first when needed. One
+  // exchange at a time; `done` is called exactly once.
+  virtual void exchange(std::shared_ptr<Request> request, Done done) = 0;
+  // Whether an idle connection can carry another request: still open, the
+  // server has not closed it, and no bytes arrived that nobody asked for.
+  virtual bool usable() = 0;
+  virtual void close() = 0;
+};
+
+template <class Stream>
+class StreamConnection final : public Connection,
+                               public std::enable_shared_from_this<StreamConnection<Stream>> {
+ public:
+  StreamConnection(Strand strand, std::unique_ptr<Stream> stream, const Endpoint& endpoint,
+                   std::chrono::milliseconds timeout, std::size_t max_body)
       : resolver_(strand),
         stream_(std::move(stream)),
         endpoint_(endpoint),
-        request_(std::move(request)),
         timeout_(timeout),
-        done_(std::move(done)) {
-    parser_.body_limit(max_body);
-  }
+        max_body_(max_body) {}
 
-  void run() {
+  void exchange(std::shared_ptr<Request> request, Done done) override {
+    request_ = std::move(request);
+    done_ = std::move(done);
+    written_ = false;
+    parser_.emplace();
+    parser_->body_limit(max_body_);
+    if (connected_) return write();
     resolver_.async_resolve(endpoint_.host, endpoint_.port,
                             [self = this->shared_from_this()](beast::error_code ec,
                                                               tcp::resolver::results_type results) {
                               self->on_resolve(ec, std::move(results));
                             });
+  }
+
+  bool usable() override {
+    auto& socket = tcp().socket();
+    if (!connected_ || !socket.is_open() || buffer_.size() != 0) return false;
+    // A peek that would block means nothing is pending: the connection is
+    // open and quiet. 0 = the server closed it; data = a stray answer or a
+    // TLS alert. Either way it cannot carry a request.
+    char byte = 0;
+    const auto n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+  }
+
+  void close() override {
+    connected_ = false;
+    beast::error_code ignored;
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp().close();
   }
 
  private:
@@ -124,18 +165,20 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
           asio::ssl::stream_base::client,
           [self = this->shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
     } else {
+      connected_ = true;
       write();
     }
   }
 
   void on_handshake(beast::error_code ec) {
     if (ec) return fail(ec, "tls handshake");
+    connected_ = true;
     write();
   }
 
   void write() {
     tcp().expires_after(timeout_);
-    http::async_write(*stream_, request_,
+    http::async_write(*stream_, *request_,
                       [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                         self->on_write(ec);
                       });
@@ -143,7 +186,8 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
   void on_write(beast::error_code ec) {
     if (ec) return fail(ec, "write");
-    http::async_read(*stream_, buffer_, parser_,
+    written_ = true;
+    http::async_read(*stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
                        self->on_read(ec);
                      });
@@ -151,32 +195,53 @@ class Exchange : public std::enable_shared_from_this<Exchange<Stream>> {
 
   void on_read(beast::error_code ec) {
     if (ec) return fail(ec, "read");
-    auto& response = parser_.get();
+    tcp().expires_never();
+    auto& response = parser_->get();
     Outcome outcome;
     outcome.status = static_cast<int>(response.result_int());
     outcome.limits = read_limits(response.base());
+    // `Connection: close`, HTTP/1.0, or a body that ended with the connection.
+    outcome.reusable = response.keep_alive() && !parser_->need_eof() && buffer_.size() == 0;
     outcome.body = std::move(response.body());
-    beast::error_code ignored;
-    tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
-    done_(std::move(outcome));
+    if (!outcome.reusable) close();
+    finish(std::move(outcome));
   }
 
   void fail(beast::error_code ec, const char* what) {
     Outcome outcome;
     outcome.ec = ec;
     outcome.what = what;
-    done_(std::move(outcome));
+    outcome.request_sent = written_;
+    outcome.answer_started = parser_ && parser_->got_some();
+    close();
+    finish(std::move(outcome));
+  }
+
+  void finish(Outcome outcome) {
+    request_.reset();
+    Done done = std::move(done_);
+    done_ = nullptr;
+    done(std::move(outcome));
   }
 
   tcp::resolver resolver_;
   std::unique_ptr<Stream> stream_;
   Endpoint endpoint_;
-  http::request<http::string_body> request_;
   std::chrono::milliseconds timeout_;
+  std::size_t max_body_;
+  bool connected_ = false;  // connected (and TLS established); cleared by close()
+  std::shared_ptr<Request> request_;
+  bool written_ = false;  // the current request was written completely
   beast::flat_buffer buffer_;
-  http::response_parser<http::string_body> parser_;
+  std::optional<http::response_parser<http::string_body>> parser_;
   Done done_;
 };
+
+// Methods whose repetition has the effect of one request (RFC 9110 9.2.2).
+bool idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS";
+}
 
 std::string route_key(const RestRequest& request) {
   if (!request.route.empty()) return request.route;
@@ -197,6 +262,7 @@ class RestClient::Impl : public std::enable_shared_from_this<RestClient::Impl> {
         options_(std::move(options)),
         user_agent_("DiscordBot (https://github.com/lantern-presence/lantern, " + options_.version +
                     ")"),
+        idle_timer_(strand_),
         rng_(std::random_device{}()) {
     std::string error;
     auto endpoint = parse_endpoint(options_.api_base, &error);
@@ -279,7 +345,7 @@ class RestClient::Impl : public std::enable_shared_from_this<RestClient::Impl> {
     message.set(http::field::host, endpoint_.host_header());
     message.set(http::field::authorization, "Bot " + options_.token);
     message.set(http::field::user_agent, user_agent_);
-    message.set(http::field::connection, "close");
+    if (options_.max_idle_connections == 0) message.set(http::field::connection, "close");
     if (!request.files.empty()) {
       const std::string boundary = "lantern-" + std::to_string(rng_()) + std::to_string(rng_());
       message.set(http::field::content_type, "multipart/form-data; boundary=" + boundary);
@@ -295,23 +361,99 @@ class RestClient::Impl : public std::enable_shared_from_this<RestClient::Impl> {
   void send(const std::string& route, Pending& pending) {
     ++pending.attempts;
     limits_.on_sent(route, Clock::now());
-    auto done = [self = shared_from_this(), route](Outcome outcome) {
-      self->on_outcome(route, std::move(outcome));
-    };
-    auto message = build(pending.request);
-    if (endpoint_.tls) {
-      auto stream = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(strand_, *tls_);
-      std::make_shared<Exchange<beast::ssl_stream<beast::tcp_stream>>>(
-          strand_, std::move(stream), endpoint_, std::move(message), options_.timeout,
-          options_.max_response_bytes, std::move(done))
-          ->run();
-    } else {
-      auto stream = std::make_unique<beast::tcp_stream>(strand_);
-      std::make_shared<Exchange<beast::tcp_stream>>(strand_, std::move(stream), endpoint_,
-                                                    std::move(message), options_.timeout,
-                                                    options_.max_response_bytes, std::move(done))
-          ->run();
+    auto message = std::make_shared<http::request<http::string_body>>(build(pending.request));
+    std::shared_ptr<Connection> connection = checkout();
+    const bool reused = connection != nullptr;
+    if (!reused) connection = open_connection();
+    run_exchange(route, std::move(connection), std::move(message), reused);
+  }
+
+  void run_exchange(const std::string& route, std::shared_ptr<Connection> connection,
+                    std::shared_ptr<http::request<http::string_body>> message, bool reused) {
+    auto* raw = connection.get();
+    raw->exchange(message, [self = shared_from_this(), route, connection = std::move(connection),
+                            message, reused](Outcome outcome) mutable {
+      self->on_exchanged(route, std::move(connection), std::move(message), reused,
+                         std::move(outcome));
+    });
+  }
+
+  void on_exchanged(const std::string& route, std::shared_ptr<Connection> connection,
+                    std::shared_ptr<http::request<http::string_body>> message, bool reused,
+                    Outcome outcome) {
+    // A kept-alive connection the server closed while we picked it up: the
+    // request failed before any answer. When it was not even written, the
+    // server cannot have acted on it; when it was, only a method whose
+    // repetition is harmless is sent again. Once, on a new connection, and
+    // not counted as a failure (the server never saw a bad request).
+    if (outcome.ec && reused && !outcome.answer_started && !stopped_ &&
+        (!outcome.request_sent || idempotent(std::string_view(message->method_string())))) {
+      auto it = queues_.find(route);
+      if (it != queues_.end() && !it->second.items.empty()) ++it->second.items.front().attempts;
+      return run_exchange(route, open_connection(), std::move(message), false);
     }
+    if (!outcome.ec && outcome.reusable) checkin(std::move(connection));
+    on_outcome(route, std::move(outcome));
+  }
+
+  // ---- the idle connection pool (strand) ------------------------------------------
+
+  std::shared_ptr<Connection> open_connection() {
+    if (endpoint_.tls) {
+      return std::make_shared<StreamConnection<beast::ssl_stream<beast::tcp_stream>>>(
+          strand_, std::make_unique<beast::ssl_stream<beast::tcp_stream>>(strand_, *tls_),
+          endpoint_, options_.timeout, options_.max_response_bytes);
+    }
+    return std::make_shared<StreamConnection<beast::tcp_stream>>(
+        strand_, std::make_unique<beast::tcp_stream>(strand_), endpoint_, options_.timeout,
+        options_.max_response_bytes);
+  }
+
+  // The most recently used idle connection that still works, or null.
+  std::shared_ptr<Connection> checkout() {
+    close_expired(Clock::now());
+    while (!idle_.empty()) {
+      std::shared_ptr<Connection> connection = std::move(idle_.back().connection);
+      idle_.pop_back();
+      if (connection->usable()) return connection;
+      connection->close();
+    }
+    return nullptr;
+  }
+
+  void checkin(std::shared_ptr<Connection> connection) {
+    if (stopped_ || options_.max_idle_connections == 0) return connection->close();
+    idle_.push_back(Idle{std::move(connection), Clock::now()});
+    while (idle_.size() > options_.max_idle_connections) {
+      idle_.front().connection->close();
+      idle_.pop_front();
+    }
+    schedule_idle_close();
+  }
+
+  void close_expired(Clock::time_point now) {
+    while (!idle_.empty() && now - idle_.front().since >= options_.idle_timeout) {
+      idle_.front().connection->close();
+      idle_.pop_front();
+    }
+  }
+
+  // Closes idle connections when their idle time is up, so they do not hold
+  // descriptors (and the server's resources) while no request comes.
+  void schedule_idle_close() {
+    if (idle_.empty()) return;
+    const auto due = idle_.front().since + options_.idle_timeout;
+    if (idle_timer_armed_ && idle_timer_due_ <= due) return;
+    idle_timer_armed_ = true;
+    idle_timer_due_ = due;
+    idle_timer_.expires_at(due);
+    idle_timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec) return;  // re-armed or stopped; the new wait owns the schedule
+      self->idle_timer_armed_ = false;
+      if (self->stopped_) return;
+      self->close_expired(Clock::now());
+      self->schedule_idle_close();
+    });
   }
 
   void on_outcome(const std::string& route, Outcome outcome) {
@@ -401,6 +543,10 @@ class RestClient::Impl : public std::enable_shared_from_this<RestClient::Impl> {
     }
     queues_.clear();
     queued_ = 0;
+    idle_timer_.cancel();
+    idle_timer_armed_ = false;
+    for (auto& idle : idle_) idle.connection->close();
+    idle_.clear();
   }
 
   Strand strand_;
@@ -412,6 +558,14 @@ class RestClient::Impl : public std::enable_shared_from_this<RestClient::Impl> {
   std::unordered_map<std::string, RouteQueue> queues_;
   std::size_t queued_ = 0;
   bool stopped_ = false;
+  struct Idle {
+    std::shared_ptr<Connection> connection;
+    Clock::time_point since;
+  };
+  std::deque<Idle> idle_;  // oldest first; at most max_idle_connections
+  asio::steady_timer idle_timer_;
+  bool idle_timer_armed_ = false;
+  Clock::time_point idle_timer_due_{};
   std::mt19937_64 rng_;
 };
 

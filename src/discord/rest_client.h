@@ -7,6 +7,16 @@
 // (retry_after, X-RateLimit-Scope, global). 5xx answers and network errors are
 // retried with capped exponential backoff and jitter; each attempt has a timeout.
 //
+// Connections are kept alive: after an answer the connection goes to a small
+// pool of idle ones (RestOptions::max_idle_connections, closed after
+// idle_timeout) and the next request takes the most recent one, so a burst of
+// requests pays for one TCP + TLS handshake. A connection the server closed
+// while idle is noticed before use; when the server closes it just as a
+// request goes out (no answer byte arrived), the request is sent once more on
+// a new connection if the server cannot have acted on it (it was not written
+// completely) or if repeating it is harmless (GET, HEAD, PUT, DELETE,
+// OPTIONS). Answers with `Connection: close` are honoured.
+//
 // Threading and lifetime
 //  * request() and stop() may be called from any thread.
 //  * Completion callbacks run on the client's own strand (made from the executor
@@ -64,6 +74,8 @@ struct RestOptions {
   std::chrono::milliseconds backoff_cap{15000};
   std::size_t max_queued = 1024;  // requests waiting or in flight
   std::size_t max_response_bytes = 8 * 1024 * 1024;
+  std::size_t max_idle_connections = 4;  // 0 = a new connection per request
+  std::chrono::milliseconds idle_timeout{60000};
 };
 
 class RestClient {
@@ -80,7 +92,8 @@ class RestClient {
 
   void request(RestRequest request, Callback done);
 
-  // Fails every queued request with "stopped" and refuses new ones. Idempotent.
+  // Fails every queued request with "stopped", closes the idle connections and
+  // refuses new requests. Idempotent.
   void stop();
 
   const std::string& user_agent() const;

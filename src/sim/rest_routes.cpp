@@ -578,6 +578,23 @@ std::string hex_of(std::size_t h) {
 
 }  // namespace
 
+void Simulator::Impl::record_unanswered(const Request& req) {
+  RestRecord record;
+  record.method = std::string(req.method_string());
+  record.target = std::string(req.target());
+  for (const auto& f : req) {
+    record.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  }
+  record.body = req.body();
+  std::string_view path = record.target;
+  path = path.substr(0, path.find('?'));
+  if (path.starts_with(kApiPrefix)) path.remove_prefix(kApiPrefix.size());
+  record.path = std::string(path);
+  if (opt.log)
+    spdlog::info("sim: {} {} -> connection closed (scripted)", record.method, record.target);
+  record_rest(std::move(record));
+}
+
 Response Simulator::Impl::handle_rest(const Request& req) {
   RestRecord record;
   record.method = std::string(req.method_string());
@@ -747,7 +764,7 @@ void HttpConnection::close() {
 void HttpConnection::do_read() {
   parser_.emplace();
   parser_->body_limit(64 * 1024 * 1024);
-  stream_.expires_after(std::chrono::seconds(120));
+  stream_.expires_after(std::chrono::milliseconds(sim_->opt.http_idle_timeout_ms));
   http::async_read(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](beast::error_code ec, std::size_t n) { self->on_read(ec, n); });
@@ -768,7 +785,13 @@ void HttpConnection::on_read(beast::error_code ec, std::size_t) {
     std::make_shared<GatewayConnection>(sim_, std::move(stream_), index)->run(parser_->release());
     return;
   }
+  if (sim_->take_close_without_answer()) {
+    sim_->record_unanswered(parser_->get());
+    return close();
+  }
   response_ = std::make_shared<Response>(sim_->handle_rest(parser_->get()));
+  const int limit = sim_->opt.http_max_requests_per_connection;
+  if (limit > 0 && ++served_ >= limit) response_->keep_alive(false);
   const bool keep_alive = response_->keep_alive();
   http::async_write(stream_, *response_,
                     [self = shared_from_this(), keep_alive](beast::error_code ec, std::size_t n) {

@@ -211,6 +211,12 @@ class Simulator::Impl : public std::enable_shared_from_this<Simulator::Impl> {
   std::atomic<std::size_t> open_connections{0};
   std::atomic<std::size_t> open_http{0};
   std::atomic<std::size_t> accepted_connections{0};
+  std::atomic<std::size_t> accepted_tcp{0};
+  std::atomic<int> close_without_answer{0};  // close_next_rest_without_answer
+  // Takes one of close_without_answer; false when none is left.
+  bool take_close_without_answer();
+  // Records a request the simulator closed the connection on (status 0).
+  void record_unanswered(const http::request<http::string_body>& req);
   std::atomic<std::size_t> identified{0};
   std::atomic<std::uint64_t> dispatches{0};
   std::atomic<std::uint64_t> snowflake_counter{0};
@@ -295,6 +301,7 @@ class HttpConnection : public std::enable_shared_from_this<HttpConnection> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  int served_ = 0;  // requests answered on this connection
 };
 
 // Multipart/form-data parsing (multipart.cpp). Returns false on a malformed body.

@@ -133,6 +133,7 @@ void Simulator::Impl::do_accept() {
       }
       if (!self->acceptor->is_open()) return;
     } else {
+      ++self->accepted_tcp;
       auto conn = std::make_shared<HttpConnection>(self, std::move(s));
       if (self->http_connections.size() > 64) {
         std::erase_if(self->http_connections, [](auto& kv) { return kv.second.expired(); });
@@ -713,6 +714,17 @@ void Simulator::fail_next_rest(int n, int status, double retry_after, std::strin
       RestFailure{n, status, retry_after, std::move(scope), std::move(path_prefix)});
 }
 
+void Simulator::close_next_rest_without_answer(int n) {
+  impl_->close_without_answer = n;
+}
+
+bool Simulator::Impl::take_close_without_answer() {
+  int n = close_without_answer.load();
+  while (n > 0 && !close_without_answer.compare_exchange_weak(n, n - 1)) {
+  }
+  return n > 0;
+}
+
 json::object Simulator::deliver_interaction(json::object interaction) {
   auto& o = impl_->opt;
   if (!interaction.contains("id")) interaction["id"] = to_string(impl_->next_snowflake());
@@ -793,6 +805,12 @@ std::size_t Simulator::connection_count() const {
 }
 std::size_t Simulator::total_connections() const {
   return impl_->accepted_connections;
+}
+std::size_t Simulator::accepted_tcp_connections() const {
+  return impl_->accepted_tcp;
+}
+std::size_t Simulator::open_http_connections() const {
+  return impl_->open_http;
 }
 std::size_t Simulator::identified_count() const {
   return impl_->identified;

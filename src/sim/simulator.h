@@ -132,6 +132,11 @@ class Simulator {
     std::size_t replay_buffer_payloads = 4096;           // per session, oldest dropped first
     std::size_t replay_buffer_bytes = 64 * 1024 * 1024;  // per session
     std::size_t max_queued_writes = 8192;  // per connection; a slower client is dropped
+    // HTTP keep-alive: a connection idle this long is closed by the server, and after
+    // this many requests (0 = no limit) the answer says `Connection: close` and the
+    // server closes it, as web servers do.
+    int http_idle_timeout_ms = 120000;
+    int http_max_requests_per_connection = 0;
     // Sessions kept for RESUME; beyond this the longest-detached one is forgotten (a
     // resume of it then gets op 9 false). Connected sessions are never evicted.
     std::size_t max_sessions = 32;
@@ -209,6 +214,10 @@ class Simulator {
   // X-RateLimit-Global for scope "global". Other statuses get {"message","code":0}.
   void fail_next_rest(int n, int status = 429, double retry_after = 1.0, std::string scope = "user",
                       std::string path_prefix = {});
+  // The next `n` REST requests are read and their connection closed without an answer,
+  // as when a server drops a kept-alive connection just as a request arrives. They are
+  // recorded with status 0 and have no effect.
+  void close_next_rest_without_answer(int n);
 
   // ---- Interactions ------------------------------------------------------------------
   // Dispatches INTERACTION_CREATE and makes {id, token} answerable on the callback route.
@@ -226,10 +235,12 @@ class Simulator {
   std::vector<GatewayRecord> gateway_records() const;
   std::vector<RestRecord> rest_records() const;
   void clear_records();
-  std::size_t connection_count() const;   // open WebSocket connections
-  std::size_t total_connections() const;  // ever accepted WebSocket connections
-  std::size_t identified_count() const;   // connections with a READY or RESUMED session
-  std::uint64_t dispatches_sent() const;  // op 0 payloads queued to connections
+  std::size_t connection_count() const;          // open WebSocket connections
+  std::size_t total_connections() const;         // ever accepted WebSocket connections
+  std::size_t accepted_tcp_connections() const;  // ever accepted TCP connections (REST + gateway)
+  std::size_t open_http_connections() const;     // open HTTP connections not upgraded to gateway
+  std::size_t identified_count() const;          // connections with a READY or RESUMED session
+  std::uint64_t dispatches_sent() const;         // op 0 payloads queued to connections
 
   // Re-evaluates `pred` whenever anything observable changes (a record, a connection, a
   // session) until it returns true (→ true) or `timeout` passes (→ false). `pred` runs on

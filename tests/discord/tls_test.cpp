@@ -142,7 +142,10 @@ RestResult fetch(const std::string& base, TlsOptions tls) {
   std::optional<RestResult> result;
   RestRequest request;
   request.path = "/gateway/bot";
-  client.request(request, [&](RestResult r) { result = std::move(r); });
+  client.request(request, [&](RestResult r) {
+    result = std::move(r);
+    client.stop();  // closes the kept-alive connection: run_for returns once idle
+  });
   io.run_for(10s);
   EXPECT_TRUE(result);
   return result.value_or(RestResult{});
