@@ -88,10 +88,13 @@ class ChangeFanout final : public presence::ChangeListener {
 std::unique_ptr<storage::Service> open_storage(const Config& config,
                                                http::StorageMetrics& metrics) {
   storage::StorageConfig storage_config;
-  storage_config.service.on_transaction = [&metrics](std::size_t operations,
+  storage_config.service.on_transaction = [&metrics](std::size_t,
                                                      std::chrono::nanoseconds duration) {
     metrics.observe_latency("transaction", duration);
-    metrics.count_many("transaction", "committed", operations);
+  };
+  storage_config.service.on_operation = [&metrics](storage::Operation operation,
+                                                   std::optional<storage::Status> status) {
+    metrics.observe(operation, status);
   };
   storage_config.sqlite_path = config.database.path;
   storage_config.secret_hex = config.kv_token_encryption_secret;

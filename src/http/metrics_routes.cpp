@@ -129,6 +129,53 @@ StorageMetrics::StorageMetrics(Metrics& metrics)
       latency_(
           metrics.histogram_family("lantern_database_operation_duration_seconds",
                                    "Time the database spent on a storage operation, by operation.",
-                                   {"op"}, Metrics::latency_buckets(), /*max_series=*/256)) {}
+                                   {"op"}, Metrics::latency_buckets(), /*max_series=*/256)) {
+  for (std::size_t i = 0; i < storage::kOperationCount; ++i) {
+    const auto operation = static_cast<storage::Operation>(i);
+    observe_slot(operation, storage::Status::kOk);
+    observe_slot(operation, storage::Status::kError);
+  }
+}
+
+std::string_view StorageMetrics::result_label(std::optional<storage::Status> status) {
+  if (!status) return "busy";
+  switch (*status) {
+    case storage::Status::kOk:
+      return "ok";
+    case storage::Status::kNoStorage:
+      return "no_storage";
+    case storage::Status::kNotFound:
+      return "not_found";
+    case storage::Status::kInvalid:
+      return "rejected";
+    case storage::Status::kFull:
+      return "full";
+    case storage::Status::kUnauthorized:
+      return "unauthorized";
+    case storage::Status::kError:
+      return "error";
+  }
+  return "error";
+}
+
+Counter& StorageMetrics::observe_slot(storage::Operation operation,
+                                      std::optional<storage::Status> status) {
+  static_assert(static_cast<std::size_t>(storage::Status::kError) + 2 == kResults,
+                "one slot per storage::Status, and one for \"busy\"");
+  const auto op = static_cast<std::size_t>(operation);
+  const std::size_t result = status ? static_cast<std::size_t>(*status) : kResults - 1;
+  auto& slot = slots_[op * kResults + result];
+  Counter* counter = slot.load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Two threads may both resolve; the family returns the same series to both.
+    counter = &operations_.labels({storage::operation_name(operation), result_label(status)});
+    slot.store(counter, std::memory_order_release);
+  }
+  return *counter;
+}
+
+void StorageMetrics::observe(storage::Operation operation, std::optional<storage::Status> status) {
+  observe_slot(operation, status).inc();
+}
 
 }  // namespace lantern::http

@@ -4,8 +4,8 @@
 //  * add_metrics_routes() serves Metrics::render() as Prometheus text 0.0.4.
 //  * HttpMetrics is the Server's RequestObserver: requests by bounded route
 //    label, method and status, and a latency histogram per route.
-//  * EventMetrics counts gateway dispatches per type; StorageMetrics counts KV
-//    operations by op and result and observes database latency.
+//  * EventMetrics counts gateway dispatches per type; StorageMetrics counts
+//    storage operations by operation and result and observes database latency.
 //
 // Every instrument registers its families in the constructor (so they appear on
 // /metrics before the first sample) and may then be used from any thread.
@@ -16,11 +16,13 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <string_view>
 
 #include "http/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
+#include "storage/service.h"
 
 namespace lantern::http {
 
@@ -99,32 +101,43 @@ class EventMetrics {
 // lantern_kv_operations_total{op,result} and
 // lantern_database_operation_duration_seconds{op}.
 //
-// `op` should come from a closed set: "authenticate", "get_pairs", "get_value",
-// "put", "patch", "delete_key", "clear_pairs", "reset", "create_token",
-// "get_token", "mark_left", "mark_joined", "purge", "last_seen_flush".
-// `result` is a storage::Status name ("ok", "no_storage", "not_found",
-// "invalid", "full", "unauthorized", "error") or "refused" when the queue was
-// full. Each family keeps at most 256 series. Any thread.
+// observe() is storage::Service's on_operation hook: `op` is the operation's
+// name (storage::operation_name(Operation): "put", "get_value", "authenticate", ...),
+// `result` the outcome's label (result_label). Lock-free once an (op, result)
+// pair has been seen (the series is cached in an atomic slot, as in
+// HttpMetrics). The constructor registers result="ok" and result="error" of
+// every operation, so that they show 0 before the first one. Any thread.
 class StorageMetrics {
  public:
   explicit StorageMetrics(Metrics& metrics);
 
-  // One operation answered.
+  StorageMetrics(const StorageMetrics&) = delete;
+  StorageMetrics& operator=(const StorageMetrics&) = delete;
+
+  // One operation answered; `status` nullopt: refused, the queue was full.
+  void observe(storage::Operation operation, std::optional<storage::Status> status);
+  // One operation answered, by label values (for outcomes outside the closed sets).
   void count(std::string_view op, std::string_view result) {
     operations_.labels({op, result}).inc();
-  }
-  // `n` operations with the same outcome (a group commit).
-  void count_many(std::string_view op, std::string_view result, std::uint64_t n) {
-    operations_.labels({op, result}).inc(n);
   }
   // Time the database spent on one operation (or one group commit).
   void observe_latency(std::string_view op, std::chrono::nanoseconds duration) {
     latency_.labels({op}).observe(std::chrono::duration<double>(duration).count());
   }
 
+  // "ok", "no_storage", "not_found", "rejected" (kInvalid: a key or value
+  // breaks a rule), "full", "unauthorized", "error"; "busy" for nullopt.
+  static std::string_view result_label(std::optional<storage::Status> status);
+
  private:
+  static constexpr std::size_t kResults = 8;  // the 7 statuses and "busy"
+
+  // The series of (operation, status), resolved once and cached.
+  Counter& observe_slot(storage::Operation operation, std::optional<storage::Status> status);
+
   CounterFamily& operations_;
   HistogramFamily& latency_;
+  std::array<std::atomic<Counter*>, storage::kOperationCount * kResults> slots_{};
 };
 
 }  // namespace lantern::http

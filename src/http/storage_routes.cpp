@@ -15,6 +15,7 @@
 namespace lantern::http {
 namespace {
 
+using storage::Operation;
 using storage::Status;
 using storage::WriteResult;
 
@@ -101,11 +102,13 @@ Response write_response(WriteResult result, std::string_view key) {
 
 // ---- syntax ----------------------------------------------------------------
 
-// The path's user id and (for key routes) key; `error` set on a 400.
+// The path's user id and (for key routes) key; `error` set on a 400, and
+// `bad_key` when it is the key that breaks a rule (a storage operation rejected).
 struct Target {
   Snowflake id = 0;
   std::string key;
   std::string_view error;
+  bool bad_key = false;
 };
 
 Target parse_target(const Request& request, bool with_key) {
@@ -118,7 +121,10 @@ Target parse_target(const Request& request, bool with_key) {
   target.id = *id;
   if (with_key) {
     target.key = request.path_params.at(1);
-    if (auto error = storage::validate_key(target.key)) target.error = *error;
+    if (auto error = storage::validate_key(target.key)) {
+      target.error = *error;
+      target.bad_key = true;
+    }
   }
   return target;
 }
@@ -139,6 +145,8 @@ void authorized_write(const ContextPtr& ctx, const Request& request, Snowflake i
   if (auto wait = ctx->throttle.check(request.client_address)) return respond(throttled(*wait));
   std::string token = presented_token(request);
   if (token.empty()) {
+    // What authenticate() answers for no token, without asking it.
+    ctx->storage.report(Operation::kAuthenticate, Status::kUnauthorized);
     ctx->throttle.record_failure(request.client_address);
     return respond(unauthorized());
   }
@@ -161,7 +169,10 @@ void get_all(const ContextPtr& ctx, const Request& request, Respond respond) {
   if (!target.error.empty()) return respond(json_error(400, target.error));
   const auto user = ctx->store.find(target.id);
   if (!user) return respond(not_monitored(target.id));
-  if (!user->storage().empty()) return respond(pairs_body(&user->storage()));
+  if (!user->storage().empty()) {
+    ctx->storage.report(Operation::kGetPairs, Status::kOk);
+    return respond(pairs_body(&user->storage()));
+  }
   // No pairs in the snapshot: only the database knows whether there is a token.
   const Snowflake id = target.id;
   auto on_pairs = [id, respond](Status status, storage::StoragePairsPtr pairs) {
@@ -185,21 +196,31 @@ void delete_all(const ContextPtr& ctx, const Request& request, Respond respond) 
 
 void get_one(const ContextPtr& ctx, const Request& request, Respond respond) {
   const Target target = parse_target(request, true);
+  if (target.bad_key) ctx->storage.report(Operation::kGetValue, Status::kInvalid);
   if (!target.error.empty()) return respond(json_error(400, target.error));
   const auto user = ctx->store.find(target.id);
   if (!user) return respond(not_monitored(target.id));
   const auto& pairs = user->storage();
   const auto it = pairs.find(target.key);
-  if (it == pairs.end()) return respond(key_missing(target.key));
+  if (it == pairs.end()) {
+    ctx->storage.report(Operation::kGetValue, Status::kNotFound);
+    return respond(key_missing(target.key));
+  }
+  ctx->storage.report(Operation::kGetValue, Status::kOk);
   respond(value_body(it->second));
 }
 
 // PUT (create or overwrite) and PATCH (overwrite only).
 void set_one(const ContextPtr& ctx, bool patch, const Request& request, Respond respond) {
+  const Operation operation = patch ? Operation::kPatch : Operation::kPut;
   Target target = parse_target(request, true);
+  if (target.bad_key) ctx->storage.report(operation, Status::kInvalid);
   if (!target.error.empty()) return respond(json_error(400, target.error));
   ValueParse value = parse_value(request);
-  if (!value.error.empty()) return respond(json_error(400, value.error));
+  if (!value.error.empty()) {
+    ctx->storage.report(operation, Status::kInvalid);
+    return respond(json_error(400, value.error));
+  }
   if (!ctx->store.find(target.id)) return respond(not_monitored(target.id));
   const Snowflake id = target.id;
   Write write = [id, patch, key = target.key, value = std::move(value.value)](
@@ -212,6 +233,7 @@ void set_one(const ContextPtr& ctx, bool patch, const Request& request, Respond 
 
 void delete_one(const ContextPtr& ctx, const Request& request, Respond respond) {
   Target target = parse_target(request, true);
+  if (target.bad_key) ctx->storage.report(Operation::kDeleteKey, Status::kInvalid);
   if (!target.error.empty()) return respond(json_error(400, target.error));
   if (!ctx->store.find(target.id)) return respond(not_monitored(target.id));
   const Snowflake id = target.id;

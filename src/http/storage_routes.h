@@ -28,6 +28,14 @@
 // applied; the app's listener should therefore apply it before returning (see
 // docs/api-notes.md, "Storage routes").
 //
+// Metrics: what these routes answer without the service (reads from the
+// snapshot, a key or value that breaks a rule, a request without a token) is
+// reported with storage::Service::report() under the operation the service
+// would have run (get_value, get_pairs, put, patch, delete_key, authenticate),
+// so that lantern_kv_operations_total counts every storage operation once.
+// Requests refused for a bad user id, an unmonitored user or the throttle (429)
+// are not storage operations (they show in lantern_http_requests_total).
+//
 // Writes and token checks go through storage::Service and answer from its
 // worker thread (Respond may be called from any thread). A full service queue
 // answers 503 with Retry-After; a database failure 500.

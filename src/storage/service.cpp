@@ -61,7 +61,58 @@ void later(Completions& out, const Callback& callback, Args... args) {
       [callback, ... args = std::move(args)]() mutable { invoke(callback, std::move(args)...); });
 }
 
+// The outcome a completion callback is given: its first argument.
+Status status_of(const WriteResult& result) {
+  return result.status;
+}
+Status status_of(Status status) {
+  return status;
+}
+template <typename First, typename... Rest>
+Status first_status(const First& first, const Rest&...) {
+  return status_of(first);
+}
+
 }  // namespace
+
+static_assert(static_cast<std::size_t>(Operation::kPurgeExpired) + 1 == kOperationCount,
+              "kOperationCount counts every Operation");
+
+std::string_view operation_name(Operation operation) {
+  switch (operation) {
+    case Operation::kCreateOrReplaceToken:
+      return "create_or_replace_token";
+    case Operation::kGetToken:
+      return "get_token";
+    case Operation::kAuthenticate:
+      return "authenticate";
+    case Operation::kGetPairs:
+      return "get_pairs";
+    case Operation::kGetValue:
+      return "get_value";
+    case Operation::kPut:
+      return "put";
+    case Operation::kPatch:
+      return "patch";
+    case Operation::kDeleteKey:
+      return "delete_key";
+    case Operation::kClearPairs:
+      return "clear_pairs";
+    case Operation::kReset:
+      return "reset";
+    case Operation::kLoadAllLastSeen:
+      return "load_all_last_seen";
+    case Operation::kLoadAllPairs:
+      return "load_all_pairs";
+    case Operation::kMarkLeft:
+      return "mark_left";
+    case Operation::kMarkJoined:
+      return "mark_joined";
+    case Operation::kPurgeExpired:
+      return "purge_expired";
+  }
+  return "unknown";
+}
 
 class Service::Impl {
  public:
@@ -94,6 +145,25 @@ class Service::Impl {
     }
     wake_.notify_one();
     return true;
+  }
+
+  // submit() for an operation: a refusal is reported to the observer.
+  bool submit(Operation operation, Task task) {
+    if (submit(std::move(task))) return true;
+    if (options_.on_operation) options_.on_operation(operation, std::nullopt);
+    return false;
+  }
+
+  // `done`, preceded by telling the observer its outcome. The completion runs
+  // only once its transaction committed, so each operation is reported once.
+  template <typename... Args>
+  std::function<void(Args...)> observed(Operation operation,
+                                        std::function<void(Args...)> done) const {
+    if (!options_.on_operation) return done;
+    return [this, operation, done = std::move(done)](Args... args) {
+      options_.on_operation(operation, first_status(args...));
+      if (done) done(std::move(args)...);
+    };
   }
 
   void last_seen_changed(Snowflake user_id, std::optional<std::int64_t> unix_ms) {
@@ -252,21 +322,24 @@ void Service::set_change_listener(ChangeListener listener) {
 }
 
 bool Service::create_or_replace_token(Snowflake user_id, TokenCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
-    std::string token = generate_token(user_id);
-    try {
-      impl->db_->set_token(user_id, impl->cipher_.encrypt(token));
-    } catch (const DatabaseError& e) {
-      spdlog::error("storage: saving a new token for user {} failed: {}", user_id, e.what());
-      OPENSSL_cleanse(token.data(), token.size());
-      return later(out, done, Status::kError, std::string());
-    }
-    later(out, done, Status::kOk, std::move(token));
-  });
+  done = impl_->observed(Operation::kCreateOrReplaceToken, std::move(done));
+  return impl_->submit(
+      Operation::kCreateOrReplaceToken, [impl = impl_.get(), user_id, done](Completions& out) {
+        std::string token = generate_token(user_id);
+        try {
+          impl->db_->set_token(user_id, impl->cipher_.encrypt(token));
+        } catch (const DatabaseError& e) {
+          spdlog::error("storage: saving a new token for user {} failed: {}", user_id, e.what());
+          OPENSSL_cleanse(token.data(), token.size());
+          return later(out, done, Status::kError, std::string());
+        }
+        later(out, done, Status::kOk, std::move(token));
+      });
 }
 
 bool Service::get_token(Snowflake user_id, TokenCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
+  done = impl_->observed(Operation::kGetToken, std::move(done));
+  return impl_->submit(Operation::kGetToken, [impl = impl_.get(), user_id, done](Completions& out) {
     std::optional<EncryptedToken> stored;
     try {
       stored = impl->db_->token(user_id);
@@ -285,7 +358,9 @@ bool Service::get_token(Snowflake user_id, TokenCallback done) {
 }
 
 bool Service::authenticate(Snowflake user_id, std::string presented, DoneCallback done) {
+  done = impl_->observed(Operation::kAuthenticate, std::move(done));
   return impl_->submit(
+      Operation::kAuthenticate,
       [impl = impl_.get(), user_id, presented = std::move(presented), done](Completions& out) {
         std::optional<EncryptedToken> stored;
         try {
@@ -307,7 +382,8 @@ bool Service::authenticate(Snowflake user_id, std::string presented, DoneCallbac
 }
 
 bool Service::get_pairs(Snowflake user_id, PairsCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
+  done = impl_->observed(Operation::kGetPairs, std::move(done));
+  return impl_->submit(Operation::kGetPairs, [impl = impl_.get(), user_id, done](Completions& out) {
     std::optional<presence::StoragePairs> pairs;
     try {
       pairs = impl->db_->pairs(user_id);
@@ -322,11 +398,14 @@ bool Service::get_pairs(Snowflake user_id, PairsCallback done) {
 }
 
 bool Service::get_value(Snowflake user_id, std::string key, ValueCallback done) {
+  done = impl_->observed(Operation::kGetValue, std::move(done));
   if (validate_key(key)) {
-    return impl_->submit(
-        [done](Completions& out) { later(out, done, Status::kInvalid, std::string()); });
+    return impl_->submit(Operation::kGetValue, [done](Completions& out) {
+      later(out, done, Status::kInvalid, std::string());
+    });
   }
-  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), done](Completions& out) {
+  return impl_->submit(Operation::kGetValue, [impl = impl_.get(), user_id, key = std::move(key),
+                                              done](Completions& out) {
     std::optional<std::string> value;
     try {
       value = impl->db_->value(user_id, key);
@@ -352,11 +431,13 @@ std::optional<WriteResult> check_pair(std::string_view key, const std::string* v
 }  // namespace
 
 bool Service::put(Snowflake user_id, std::string key, std::string value, WriteCallback done) {
+  done = impl_->observed(Operation::kPut, std::move(done));
   if (auto invalid = check_pair(key, &value)) {
-    return impl_->submit([r = *invalid, done](Completions& out) { later(out, done, r); });
+    return impl_->submit(Operation::kPut,
+                         [r = *invalid, done](Completions& out) { later(out, done, r); });
   }
-  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), value = std::move(value),
-                        done](Completions& out) {
+  return impl_->submit(Operation::kPut, [impl = impl_.get(), user_id, key = std::move(key),
+                                         value = std::move(value), done](Completions& out) {
     impl->write(
         user_id, "put", [&] { return impl->db_->put(user_id, key, value, PutMode::kUpsert); }, done,
         out);
@@ -364,11 +445,13 @@ bool Service::put(Snowflake user_id, std::string key, std::string value, WriteCa
 }
 
 bool Service::patch(Snowflake user_id, std::string key, std::string value, WriteCallback done) {
+  done = impl_->observed(Operation::kPatch, std::move(done));
   if (auto invalid = check_pair(key, &value)) {
-    return impl_->submit([r = *invalid, done](Completions& out) { later(out, done, r); });
+    return impl_->submit(Operation::kPatch,
+                         [r = *invalid, done](Completions& out) { later(out, done, r); });
   }
-  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), value = std::move(value),
-                        done](Completions& out) {
+  return impl_->submit(Operation::kPatch, [impl = impl_.get(), user_id, key = std::move(key),
+                                           value = std::move(value), done](Completions& out) {
     impl->write(
         user_id, "patch",
         [&] { return impl->db_->put(user_id, key, value, PutMode::kOnlyExisting); }, done, out);
@@ -376,31 +459,38 @@ bool Service::patch(Snowflake user_id, std::string key, std::string value, Write
 }
 
 bool Service::delete_key(Snowflake user_id, std::string key, WriteCallback done) {
+  done = impl_->observed(Operation::kDeleteKey, std::move(done));
   if (auto invalid = check_pair(key, nullptr)) {
-    return impl_->submit([r = *invalid, done](Completions& out) { later(out, done, r); });
+    return impl_->submit(Operation::kDeleteKey,
+                         [r = *invalid, done](Completions& out) { later(out, done, r); });
   }
-  return impl_->submit([impl = impl_.get(), user_id, key = std::move(key), done](Completions& out) {
+  return impl_->submit(Operation::kDeleteKey, [impl = impl_.get(), user_id, key = std::move(key),
+                                               done](Completions& out) {
     impl->write(
         user_id, "delete", [&] { return impl->db_->erase(user_id, key); }, done, out);
   });
 }
 
 bool Service::clear_pairs(Snowflake user_id, WriteCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
-    impl->write(
-        user_id, "clear", [&] { return impl->db_->clear_pairs(user_id); }, done, out);
-  });
+  done = impl_->observed(Operation::kClearPairs, std::move(done));
+  return impl_->submit(
+      Operation::kClearPairs, [impl = impl_.get(), user_id, done](Completions& out) {
+        impl->write(
+            user_id, "clear", [&] { return impl->db_->clear_pairs(user_id); }, done, out);
+      });
 }
 
 bool Service::reset(Snowflake user_id, WriteCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
+  done = impl_->observed(Operation::kReset, std::move(done));
+  return impl_->submit(Operation::kReset, [impl = impl_.get(), user_id, done](Completions& out) {
     impl->write(
         user_id, "reset", [&] { return impl->db_->reset(user_id); }, done, out);
   });
 }
 
 bool Service::load_all_last_seen(std::function<void(Status, LastSeenList)> done) {
-  return impl_->submit([impl = impl_.get(), done](Completions& out) {
+  done = impl_->observed(Operation::kLoadAllLastSeen, std::move(done));
+  return impl_->submit(Operation::kLoadAllLastSeen, [impl = impl_.get(), done](Completions& out) {
     try {
       later(out, done, Status::kOk, impl->db_->all_last_seen());
     } catch (const DatabaseError& e) {
@@ -411,7 +501,8 @@ bool Service::load_all_last_seen(std::function<void(Status, LastSeenList)> done)
 }
 
 bool Service::load_all_pairs(std::function<void(Status, PairsList)> done) {
-  return impl_->submit([impl = impl_.get(), done](Completions& out) {
+  done = impl_->observed(Operation::kLoadAllPairs, std::move(done));
+  return impl_->submit(Operation::kLoadAllPairs, [impl = impl_.get(), done](Completions& out) {
     PairsList list;
     try {
       for (auto& [id, pairs] : impl->db_->all_pairs()) {
@@ -426,54 +517,64 @@ bool Service::load_all_pairs(std::function<void(Status, PairsList)> done) {
 }
 
 bool Service::mark_left(Snowflake user_id, std::int64_t left_at_ms, DoneCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, left_at_ms, done](Completions& out) {
-    try {
-      impl->db_->set_left(user_id, left_at_ms);
-    } catch (const DatabaseError& e) {
-      spdlog::error("storage: recording that user {} left failed: {}", user_id, e.what());
-      return later(out, done, Status::kError);
-    }
-    later(out, done, Status::kOk);
-  });
+  done = impl_->observed(Operation::kMarkLeft, std::move(done));
+  return impl_->submit(
+      Operation::kMarkLeft, [impl = impl_.get(), user_id, left_at_ms, done](Completions& out) {
+        try {
+          impl->db_->set_left(user_id, left_at_ms);
+        } catch (const DatabaseError& e) {
+          spdlog::error("storage: recording that user {} left failed: {}", user_id, e.what());
+          return later(out, done, Status::kError);
+        }
+        later(out, done, Status::kOk);
+      });
 }
 
 bool Service::mark_joined(Snowflake user_id, DoneCallback done) {
-  return impl_->submit([impl = impl_.get(), user_id, done](Completions& out) {
-    try {
-      impl->db_->set_left(user_id, std::nullopt);
-    } catch (const DatabaseError& e) {
-      spdlog::error("storage: recording that user {} joined failed: {}", user_id, e.what());
-      return later(out, done, Status::kError);
-    }
-    later(out, done, Status::kOk);
-  });
+  done = impl_->observed(Operation::kMarkJoined, std::move(done));
+  return impl_->submit(
+      Operation::kMarkJoined, [impl = impl_.get(), user_id, done](Completions& out) {
+        try {
+          impl->db_->set_left(user_id, std::nullopt);
+        } catch (const DatabaseError& e) {
+          spdlog::error("storage: recording that user {} joined failed: {}", user_id, e.what());
+          return later(out, done, Status::kError);
+        }
+        later(out, done, Status::kOk);
+      });
 }
 
 bool Service::purge_expired(std::int64_t now_ms, std::function<void(Status, std::size_t)> done) {
-  return impl_->submit([impl = impl_.get(), now_ms, done](Completions& out) {
-    std::vector<Snowflake> purged;
-    try {
-      purged = impl->db_->purge_left_before(now_ms - impl->options_.retention_ms);
-    } catch (const DatabaseError& e) {
-      spdlog::error("storage: purging expired storage failed: {}", e.what());
-      return later(out, done, Status::kError, std::size_t{0});
-    }
-    if (!purged.empty()) {
-      const std::size_t count = purged.size();
-      out.push_back([count] {
-        spdlog::info("storage: purged the data of {} users who left before the retention period",
-                     count);
+  done = impl_->observed(Operation::kPurgeExpired, std::move(done));
+  return impl_->submit(
+      Operation::kPurgeExpired, [impl = impl_.get(), now_ms, done](Completions& out) {
+        std::vector<Snowflake> purged;
+        try {
+          purged = impl->db_->purge_left_before(now_ms - impl->options_.retention_ms);
+        } catch (const DatabaseError& e) {
+          spdlog::error("storage: purging expired storage failed: {}", e.what());
+          return later(out, done, Status::kError, std::size_t{0});
+        }
+        if (!purged.empty()) {
+          const std::size_t count = purged.size();
+          out.push_back([count] {
+            spdlog::info(
+                "storage: purged the data of {} users who left before the retention period", count);
+          });
+        }
+        if (impl->listener_) {
+          for (Snowflake id : purged) later(out, impl->listener_, id, empty_pairs());
+        }
+        later(out, done, Status::kOk, purged.size());
       });
-    }
-    if (impl->listener_) {
-      for (Snowflake id : purged) later(out, impl->listener_, id, empty_pairs());
-    }
-    later(out, done, Status::kOk, purged.size());
-  });
 }
 
 void Service::last_seen_changed(Snowflake user_id, std::optional<std::int64_t> unix_ms) {
   impl_->last_seen_changed(user_id, unix_ms);
+}
+
+void Service::report(Operation operation, Status status) const {
+  if (impl_->options_.on_operation) impl_->options_.on_operation(operation, status);
 }
 
 void Service::flush() {

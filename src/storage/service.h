@@ -32,6 +32,14 @@
 //
 // Errors: database failures arrive as Status::kError (logged here with the reason,
 // never with a token or the secret); the storage is unchanged in that case.
+//
+// Observation (metrics): Options::on_operation is told the outcome of every
+// operation once, on the worker thread, just before its callback (so after the
+// commit, and never for a run that was rolled back and retried), or on the
+// submitting thread when the queue refused it. Callers that answer a storage
+// question without the service (REST reads from the presence snapshot, requests
+// refused for a bad key before reaching it) report it through report(), so that
+// one observer sees every storage operation whichever door it came through.
 #pragma once
 
 #include <chrono>
@@ -61,6 +69,30 @@ enum class Status : std::uint8_t {
   kError,         // the database failed; nothing changed
 };
 
+// The service's operations, named after its methods (operation_name). Labels of
+// lantern_kv_operations_total{op}.
+enum class Operation : std::uint8_t {
+  kCreateOrReplaceToken,
+  kGetToken,
+  kAuthenticate,
+  kGetPairs,
+  kGetValue,
+  kPut,
+  kPatch,
+  kDeleteKey,
+  kClearPairs,
+  kReset,
+  kLoadAllLastSeen,
+  kLoadAllPairs,
+  kMarkLeft,
+  kMarkJoined,
+  kPurgeExpired,
+};
+inline constexpr std::size_t kOperationCount = 15;
+
+// "create_or_replace_token", "get_token", ... (the method's name).
+std::string_view operation_name(Operation operation);
+
 // Outcome of a write. `error` is the API.md sentence for kInvalid and kFull, empty
 // otherwise (static storage; valid forever).
 struct WriteResult {
@@ -80,6 +112,11 @@ class Service final : public presence::LastSeenSink {
     // Told, on the worker thread, how many operations one transaction carried
     // and how long the database took for it (metrics). May be empty.
     std::function<void(std::size_t operations, std::chrono::nanoseconds duration)> on_transaction;
+    // Told the outcome of every operation (see "Observation" above); `status` is
+    // nullopt when the queue was full and the operation was refused. Called on
+    // the worker thread, the submitting thread (refusals) or report()'s caller's,
+    // so it must be thread-safe and must not block. May be empty.
+    std::function<void(Operation operation, std::optional<Status> status)> on_operation;
   };
 
   using ChangeListener = std::function<void(Snowflake user_id, StoragePairsPtr pairs)>;
@@ -157,6 +194,10 @@ class Service final : public presence::LastSeenSink {
   // writes in one transaction before its next task. Never blocks on the database,
   // never refused; bounded by the number of distinct users.
   void last_seen_changed(Snowflake user_id, std::optional<std::int64_t> unix_ms) override;
+
+  // Reports an operation its caller answered without the service (see
+  // "Observation" above) to Options::on_operation. Any thread; never blocks.
+  void report(Operation operation, Status status) const;
 
   // Waits until everything submitted before the call (last-seen changes included)
   // is committed. For shutdown paths and tests; never call it on a network thread.

@@ -341,6 +341,49 @@ TEST(AppInstruments, EventsAndStorage) {
       std::string::npos);
 }
 
+// Storage operations: "ok" and "error" of every operation show 0 from the
+// start; outcomes are labelled by result_label, a refusal as "busy".
+TEST(AppInstruments, StorageOperationsByOperationAndResult) {
+  Metrics metrics;
+  StorageMetrics storage(metrics);
+  std::string text = metrics.render();
+  for (const std::string_view op :
+       {"create_or_replace_token", "authenticate", "get_value", "put", "purge_expired"}) {
+    for (const std::string_view result : {"ok", "error"}) {
+      const std::string series = "lantern_kv_operations_total{op=\"" + std::string(op) +
+                                 "\",result=\"" + std::string(result) + "\"} 0\n";
+      EXPECT_NE(text.find(series), std::string::npos) << series;
+    }
+  }
+  EXPECT_EQ(text.find("result=\"busy\""), std::string::npos);
+
+  using storage::Operation;
+  using storage::Status;
+  storage.observe(Operation::kPut, Status::kOk);
+  storage.observe(Operation::kPut, Status::kOk);
+  storage.observe(Operation::kPut, Status::kInvalid);
+  storage.observe(Operation::kPatch, Status::kFull);
+  storage.observe(Operation::kDeleteKey, Status::kNotFound);
+  storage.observe(Operation::kAuthenticate, Status::kUnauthorized);
+  storage.observe(Operation::kGetPairs, Status::kNoStorage);
+  storage.observe(Operation::kClearPairs, Status::kError);
+  storage.observe(Operation::kReset, std::nullopt);
+  text = metrics.render();
+  for (const std::string_view series : {
+           R"(lantern_kv_operations_total{op="put",result="ok"} 2)",
+           R"(lantern_kv_operations_total{op="put",result="rejected"} 1)",
+           R"(lantern_kv_operations_total{op="patch",result="full"} 1)",
+           R"(lantern_kv_operations_total{op="delete_key",result="not_found"} 1)",
+           R"(lantern_kv_operations_total{op="authenticate",result="unauthorized"} 1)",
+           R"(lantern_kv_operations_total{op="get_pairs",result="no_storage"} 1)",
+           R"(lantern_kv_operations_total{op="clear_pairs",result="error"} 1)",
+           R"(lantern_kv_operations_total{op="reset",result="busy"} 1)",
+           R"(lantern_kv_operations_total{op="reset",result="ok"} 0)",
+       }) {
+    EXPECT_NE(text.find(std::string(series) + "\n"), std::string::npos) << series << "\n" << text;
+  }
+}
+
 // ---- a real server ------------------------------------------------------------
 
 class MetricsServerTest : public ::testing::Test {

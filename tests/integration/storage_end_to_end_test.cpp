@@ -55,6 +55,20 @@ std::string run_command(sim::Simulator& sim, json::object interaction) {
   return content;
 }
 
+// The value of one series on a /metrics page; -1 when it is not there.
+double sample(const std::string& page, const std::string& series) {
+  const std::string line = series + " ";
+  for (std::size_t at = page.find(line); at != std::string::npos; at = page.find(line, at + 1)) {
+    if (at == 0 || page[at - 1] == '\n') return std::stod(page.substr(at + line.size()));
+  }
+  return -1;
+}
+
+std::string kv_series(std::string_view op, std::string_view result) {
+  return "lantern_kv_operations_total{op=\"" + std::string(op) + "\",result=\"" +
+         std::string(result) + "\"}";
+}
+
 json::object read_op(SocketClient& client, int op) {
   for (int i = 0; i < 50; ++i) {
     json::object frame = client.read();
@@ -116,10 +130,54 @@ TEST(StorageEndToEnd, BotTokenRestWriteBotWriteAndSocketUpdates) {
   for (const std::string_view series :
        {"lantern_socket_subscriptions 1", "lantern_socket_sessions 1",
         "lantern_database_operation_duration_seconds_count{op=\"transaction\"}",
-        "lantern_kv_operations_total{op=\"transaction\",result=\"committed\"}",
         "lantern_monitored_members 6"}) {
     EXPECT_NE(metrics.body.find(series), std::string::npos) << series;
   }
+  // The REST write and the bot write are both puts; the forged token failed to authenticate.
+  EXPECT_EQ(sample(metrics.body, kv_series("put", "ok")), 2) << metrics.body;
+  EXPECT_EQ(sample(metrics.body, kv_series("authenticate", "unauthorized")), 1);
+}
+
+// Every storage operation a REST request performs is counted once, by operation
+// and result, including the ones the routes answer without the storage service.
+TEST(StorageEndToEnd, KvOperationsAreCountedByOperationAndResult) {
+  LanternUnderTest lantern(3);
+  const Snowflake id = lantern.member_ids().front();
+  const std::string user = std::to_string(id);
+  const std::string reply = run_command(lantern.sim(), slash(id, subcommand("create", "token")));
+  std::smatch match;
+  ASSERT_TRUE(std::regex_search(reply, match, std::regex("[A-Za-z0-9+/]{40,}={0,2}"))) << reply;
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + match.str()}};
+  const std::string base = "/api/v1/users/" + user + "/storage/";
+
+  EXPECT_EQ(http_request(lantern.port(), "PUT", base + "city?value=Oslo", "", auth).status, 200u);
+  EXPECT_EQ(lantern.get(base + "city").status, 200u);
+  EXPECT_EQ(http_request(lantern.port(), "DELETE", base + "city", "", auth).status, 200u);
+  EXPECT_EQ(lantern.get(base + "city").status, 404u);
+  EXPECT_EQ(http_request(lantern.port(), "PUT", base + "bad-key?value=x", "", auth).status, 400u);
+  EXPECT_EQ(http_request(lantern.port(), "PUT", base + "city?value=x", "",
+                         {{"Authorization", "bm90IGEgdG9rZW4="}})
+                .status,
+            401u);
+  EXPECT_EQ(http_request(lantern.port(), "PUT", base + "city?value=x").status, 401u);
+
+  const auto metrics = lantern.get("/metrics");
+  ASSERT_EQ(metrics.status, 200u);
+  const std::string& page = metrics.body;
+  EXPECT_EQ(sample(page, kv_series("create_or_replace_token", "ok")), 1) << page;
+  EXPECT_EQ(sample(page, kv_series("put", "ok")), 1);
+  EXPECT_EQ(sample(page, kv_series("put", "rejected")), 1);
+  EXPECT_EQ(sample(page, kv_series("put", "error")), 0);
+  EXPECT_EQ(sample(page, kv_series("get_value", "ok")), 1);
+  EXPECT_EQ(sample(page, kv_series("get_value", "not_found")), 1);
+  EXPECT_EQ(sample(page, kv_series("delete_key", "ok")), 1);
+  EXPECT_EQ(sample(page, kv_series("authenticate", "ok")), 2);
+  // A wrong token (checked by the service) and no token (refused by the route).
+  EXPECT_EQ(sample(page, kv_series("authenticate", "unauthorized")), 2);
+  // The writes' transactions are timed.
+  EXPECT_GE(sample(page, "lantern_database_operation_duration_seconds_count{op=\"transaction\"}"),
+            3);
 }
 
 TEST(StorageEndToEnd, PairsSurviveARestart) {

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <ostream>
 #include <thread>
 
 #include "storage/kv_rules.h"
@@ -11,6 +13,15 @@
 #include "storage_test_support.h"
 
 namespace lantern::storage {
+
+// Readable failure messages for the observer test.
+void PrintTo(Operation operation, std::ostream* os) {
+  *os << operation_name(operation);
+}
+void PrintTo(Status status, std::ostream* os) {
+  *os << "Status(" << static_cast<int>(status) << ")";
+}
+
 namespace {
 
 using testing::kAlice;
@@ -267,6 +278,65 @@ TEST_F(ServiceTest, BurstAcrossTheLimitInOneGroupCommit) {
   EXPECT_EQ(pairs->size(), kMaxPairsPerUser);
   EXPECT_TRUE(pairs->contains("k511"));
   EXPECT_FALSE(pairs->contains("k512"));
+}
+
+// The observer hears every operation once, with its outcome, also when several
+// were committed in one group; a refusal (full queue) is reported as nullopt, and
+// report() reaches the same observer.
+TEST_F(ServiceTest, ObserverHearsEveryOperationOnceWithItsOutcome) {
+  using Outcome = std::pair<Operation, std::optional<Status>>;
+  std::mutex mutex;
+  std::map<Outcome, int> seen;
+  Service::Options options;
+  options.queue_capacity = 7;
+  options.on_operation = [&](Operation operation, std::optional<Status> status) {
+    std::lock_guard lock(mutex);
+    ++seen[{operation, status}];
+  };
+  auto s = testing::open(path_, testing::kSecret, options);
+  testing::create_token(*s, kAlice);
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  std::promise<void> entered;
+  ASSERT_TRUE(s->get_pairs(kAlice, [&](Status, StoragePairsPtr) {
+    entered.set_value();
+    released.wait();
+  }));
+  entered.get_future().wait();
+  // Seven operations queue up behind the held worker and run as one group.
+  auto ignore = [](WriteResult) {};
+  EXPECT_TRUE(s->put(kAlice, "a", "1", ignore));
+  EXPECT_TRUE(s->put(kAlice, "bad key!", "1", ignore));
+  EXPECT_TRUE(s->patch(kAlice, "missing", "1", ignore));
+  EXPECT_TRUE(s->delete_key(kAlice, "a", ignore));
+  EXPECT_TRUE(s->get_value(kAlice, "zzz", [](Status, std::string) {}));
+  EXPECT_TRUE(s->authenticate(kAlice, "not the token", nullptr));
+  EXPECT_TRUE(s->put(kAlice, "c", "3", nullptr));
+  EXPECT_FALSE(s->put(kAlice, "d", "4", ignore));  // the queue is full
+  release.set_value();
+  s->flush();
+  s->report(Operation::kGetValue, Status::kOk);
+
+  const std::map<Outcome, int> expected = {
+      {{Operation::kCreateOrReplaceToken, Status::kOk}, 1},
+      {{Operation::kGetPairs, Status::kOk}, 1},
+      {{Operation::kPut, Status::kOk}, 2},
+      {{Operation::kPut, Status::kInvalid}, 1},
+      {{Operation::kPut, std::nullopt}, 1},
+      {{Operation::kPatch, Status::kNotFound}, 1},
+      {{Operation::kDeleteKey, Status::kOk}, 1},
+      {{Operation::kGetValue, Status::kNotFound}, 1},
+      {{Operation::kGetValue, Status::kOk}, 1},
+      {{Operation::kAuthenticate, Status::kUnauthorized}, 1},
+  };
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(seen, expected);
+}
+
+TEST(OperationNames, AreTheMethodNames) {
+  EXPECT_EQ(operation_name(Operation::kCreateOrReplaceToken), "create_or_replace_token");
+  EXPECT_EQ(operation_name(Operation::kDeleteKey), "delete_key");
+  EXPECT_EQ(operation_name(Operation::kPurgeExpired), "purge_expired");
 }
 
 TEST_F(ServiceTest, LastSeenIsCoalescedAndSurvivesARestart) {
