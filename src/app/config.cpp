@@ -63,6 +63,28 @@ std::string require_string(const std::string& key, const toml::node& node) {
   return *value;
 }
 
+// server.trusted_proxies: a non-empty array of addresses and CIDR ranges.
+http::TrustedProxies require_proxies(const std::string& key, const toml::node& node) {
+  const auto* array = node.as_array();
+  if (!array || array->empty()) {
+    throw ConfigError(key,
+                      "must be a non-empty array of IP addresses or CIDR ranges, like "
+                      "[\"127.0.0.1\", \"10.0.0.0/8\", \"::1\"] (leave the key out for the "
+                      "default: loopback and the private networks)");
+  }
+  http::TrustedProxies proxies;
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const auto text = (*array)[i].value_exact<std::string>();
+    if (!text) throw ConfigError(key, fmt::format("entry {} must be a string", i + 1));
+    if (!proxies.add(*text)) {
+      throw ConfigError(key, fmt::format("entry {} (\"{}\") is not an IP address or a CIDR range "
+                                         "like \"10.0.0.0/8\" or \"2001:db8::/32\"",
+                                         i + 1, *text));
+    }
+  }
+  return proxies;
+}
+
 // Visits a table, rejecting keys we do not know: a typo in a key must not be
 // silently ignored.
 template <typename Fn>
@@ -136,6 +158,9 @@ void read_server(const toml::table& table, ServerConfig& server, SocketConfig& s
                    server.threads = require_int<int>(full, node, 0, 256);
                  } else if (key == "trust_proxy") {
                    server.trust_proxy = require_bool(full, node);
+                 } else if (key == "trusted_proxies") {
+                   server.trusted_proxies = require_proxies(full, node);
+                   server.trusted_proxies_configured = true;
                  } else if (key == "socket") {
                    read_socket(require_table(full, node), socket);
                  } else if (key == "rate_limit") {

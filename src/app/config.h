@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "card/theme.h"
+#include "http/trusted_proxies.h"
 #include "util/snowflake.h"
 
 namespace lantern::app {
@@ -31,6 +32,10 @@ struct ServerConfig {
   std::uint16_t port = 8000;
   int threads = 0;  // 0 = one per core
   bool trust_proxy = false;
+  // Peers whose proxy headers are believed (with trust_proxy); when the key is
+  // absent, loopback and the private networks (TrustedProxies::local_networks).
+  http::TrustedProxies trusted_proxies = http::TrustedProxies::local_networks();
+  bool trusted_proxies_configured = false;  // set by server.trusted_proxies
   RateLimitConfig rate_limit;
 };
 

@@ -178,7 +178,15 @@ class Service::Impl final : public discord::GatewayEventSink {
     options.bind_address = config_.server.bind;
     options.port = config_.server.port;
     options.trust_proxy = config_.server.trust_proxy;
+    options.trusted_proxies = config_.server.trusted_proxies;
     options.access_log = config_.log.access;
+    if (options.trust_proxy) {
+      spdlog::info("http: client addresses from CF-Connecting-IP / X-Forwarded-For of {} ({})",
+                   options.trusted_proxies.describe(),
+                   config_.server.trusted_proxies_configured
+                       ? "server.trusted_proxies"
+                       : "the default; set server.trusted_proxies to change it");
+    }
     server_ = std::make_unique<http::Server>(
         io_, options, router_,
         [this](http::UpgradeRequest&& upgrade) {

@@ -57,13 +57,6 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-std::string trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t");
-  return std::string(text.substr(first, last - first + 1));
-}
-
 // Browsers and HTTP libraries send some characters RFC 3986 does not allow in a
 // target unescaped, most often the brackets of "user_ids[]=...". Escape those
 // before the strict parse instead of rejecting the request.
@@ -176,7 +169,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     Request request = with_headers(wire);
     request.method = to_method(wire.method());
-    request.client_address = client_address(request, peer_, options_.trust_proxy);
+    request.client_address =
+        client_address(request, peer_, options_.trust_proxy, options_.trusted_proxies);
     keep_alive_ = wire.keep_alive();
     method_ = request.method;
     if (!parse_target(wire.target(), request)) {
@@ -196,8 +190,9 @@ class Session : public std::enable_shared_from_this<Session> {
   void hand_off_upgrade() {
     stream_.expires_never();
     const Request headers = with_headers(parser_->get());
-    UpgradeRequest upgrade{stream_.release_socket(), parser_->release(),
-                           client_address(headers, peer_, options_.trust_proxy)};
+    UpgradeRequest upgrade{
+        stream_.release_socket(), parser_->release(),
+        client_address(headers, peer_, options_.trust_proxy, options_.trusted_proxies)};
     on_upgrade_(std::move(upgrade));
   }
 
@@ -403,16 +398,6 @@ void Server::stop_accepting() {
 }
 std::uint16_t Server::port() const {
   return impl_->port();
-}
-
-std::string client_address(const Request& request, const std::string& peer, bool trust_proxy) {
-  if (!trust_proxy) return peer;
-  if (auto cf = request.header("cf-connecting-ip"); cf && !trim(*cf).empty()) return trim(*cf);
-  if (auto xff = request.header("x-forwarded-for")) {
-    const auto first = trim(xff->substr(0, xff->find(',')));
-    if (!first.empty()) return first;
-  }
-  return peer;
 }
 
 }  // namespace lantern::http

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "http/router.h"
+#include "http/trusted_proxies.h"
 
 namespace boost::asio {
 class io_context;
@@ -33,8 +34,10 @@ struct ServerOptions {
   std::size_t body_limit = 256 * 1024;
   std::size_t header_limit = 16 * 1024;
   std::chrono::seconds idle_timeout{30};
-  // Take the client address from CF-Connecting-IP / X-Forwarded-For.
+  // Take the client address from CF-Connecting-IP / X-Forwarded-For when the
+  // peer is one of `trusted_proxies` (see client_address in trusted_proxies.h).
   bool trust_proxy = false;
+  TrustedProxies trusted_proxies = TrustedProxies::local_networks();
   // Log one line per request (status, method, path, address, duration).
   bool access_log = true;
 };
@@ -69,9 +72,5 @@ class Server {
   class Impl;
   std::shared_ptr<Impl> impl_;
 };
-
-// The client address of a request: the peer address, or with `trust_proxy` the
-// first address of CF-Connecting-IP / X-Forwarded-For when present.
-std::string client_address(const Request& request, const std::string& peer, bool trust_proxy);
 
 }  // namespace lantern::http

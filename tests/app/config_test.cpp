@@ -51,6 +51,46 @@ TEST_F(ConfigTest, DefaultsWithoutAFile) {
   EXPECT_EQ(config.server.rate_limit.requests_per_second, 10.0);
   EXPECT_EQ(config.server.rate_limit.burst, 30u);
   EXPECT_EQ(config.server.rate_limit.max_addresses, 100000u);
+  EXPECT_FALSE(config.server.trust_proxy);
+  EXPECT_FALSE(config.server.trusted_proxies_configured);
+  EXPECT_EQ(config.server.trusted_proxies.describe(),
+            http::TrustedProxies::local_networks().describe());
+}
+
+TEST_F(ConfigTest, ReadsTheTrustedProxies) {
+  const Config config = load_config(write("config.toml", R"(
+[server]
+trust_proxy = true
+trusted_proxies = ["203.0.113.7", "198.51.100.0/24", "2001:db8::/32", "::1"]
+)"),
+                                    {});
+  EXPECT_TRUE(config.server.trust_proxy);
+  EXPECT_TRUE(config.server.trusted_proxies_configured);
+  const auto& proxies = config.server.trusted_proxies;
+  EXPECT_EQ(proxies.describe(), "203.0.113.7/32, 198.51.100.0/24, 2001:db8::/32, ::1/128");
+  EXPECT_TRUE(proxies.contains("198.51.100.200"));
+  EXPECT_TRUE(proxies.contains("2001:db8:1::5"));
+  // The list replaces the default: loopback IPv4 and private networks are no longer in it.
+  EXPECT_FALSE(proxies.contains("127.0.0.1"));
+  EXPECT_FALSE(proxies.contains("10.0.0.1"));
+}
+
+TEST_F(ConfigTest, BadTrustedProxiesNameTheKey) {
+  const std::string key = "server.trusted_proxies";
+  for (const std::string value :
+       {"\"10.0.0.0/8\"", "[]", "[1]", "[\"10.0.0.0/8\", \"nonsense\"]", "[\"10.0.0.0/33\"]",
+        "[\"::/129\"]", "[\"10.0.0.0/\"]", "[\"10.0.0.0/8x\"]", "[\"10.0.0\"]",
+        "[\"proxy.example.org\"]", "[\" 10.0.0.1\"]", "[\"10.0.0.0/00000000008\"]"}) {
+    EXPECT_EQ(error_key("[server]\ntrust_proxy = true\ntrusted_proxies = " + value), key) << value;
+  }
+  try {
+    load_config(write("bad.toml", "[server]\ntrusted_proxies = [\"10.0.0.1\", \"10.0.0.256\"]"),
+                {});
+    ADD_FAILURE() << "no error";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("entry 2 (\"10.0.0.256\")"), std::string::npos)
+        << error.what();
+  }
 }
 
 TEST_F(ConfigTest, ReadsTheRateLimit) {
@@ -77,6 +117,8 @@ TEST_F(ConfigTest, TheExampleFileIsValidAndComplete) {
   EXPECT_EQ(config.socket.max_payload, 8192u);
   EXPECT_EQ(config.card_themes.dark, card::default_dark_theme());
   EXPECT_EQ(config.card_themes.light, card::default_light_theme());
+  EXPECT_EQ(config.server.trusted_proxies.describe(),
+            http::TrustedProxies::local_networks().describe());
 }
 
 TEST_F(ConfigTest, ReadsEveryStableKey) {
