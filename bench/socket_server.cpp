@@ -7,9 +7,11 @@
 //
 // --rate N applies N presence updates a second, round robin over the users,
 // on the writer strand exactly as the store would. Each update's username
-// carries "lg_seq:<n>" (per-user sequence) and "lg_ts:<unix ms>" so that
-// socket_loadgen can check order and measure latency. Stops on SIGINT/SIGTERM
-// after disconnecting every session with 1001.
+// carries "lg_u:<index> lg_seq:<n> lg_ts:<unix µs>" (the marker of
+// bench/sim_driver.cpp) so that socket_loadgen can check order and loss and
+// measure latency. Stops on SIGINT/SIGTERM after disconnecting every session
+// with 1001. For the real path (simulator, gateway client, store) use
+// bench/socket_e2e.sh instead.
 #include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
@@ -149,7 +151,11 @@ int main(int argc, char** argv) {
   net::io_context io(config.threads);
   auto writer = net::make_strand(io);
   Guild guild;
-  for (int i = 0; i < config.users; ++i) guild.set(config.first_user + i, "user");
+  auto marker = [](std::uint64_t index, std::int64_t seq, std::int64_t ts_us) {
+    return "u lg_u:" + std::to_string(index) + " lg_seq:" + std::to_string(seq) +
+           " lg_ts:" + std::to_string(ts_us);
+  };
+  for (int i = 0; i < config.users; ++i) guild.set(config.first_user + i, marker(i, 0, 0));
   hub::Options options;
   options.max_sessions_per_address = config.per_address;
   hub::Hub hub(
@@ -169,9 +175,10 @@ int main(int argc, char** argv) {
     if (ec) return;
     for (int i = 0; i < config.rate / 100; ++i) {
       const auto index = next_user++ % static_cast<std::uint64_t>(config.users);
-      auto view =
-          guild.set(config.first_user + index, "u lg_seq:" + std::to_string(++seq[index]) +
-                                                   " lg_ts:" + std::to_string(unix_now_ms()));
+      const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+      auto view = guild.set(config.first_user + index, marker(index, ++seq[index], now_us));
       presence::Change change{presence::Change::Kind::kPresence, view->id(), view};
       hub.on_changes({&change, 1});
     }
