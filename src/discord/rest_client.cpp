@@ -462,9 +462,16 @@ class RestClient::Impl : public std::enable_shared_from_this<RestClient::Impl> {
     Pending& pending = queue.items.front();
     const auto now = Clock::now();
     if (outcome.ec) {
-      const std::string error =
-          "network error during " + outcome.what + ": " + outcome.ec.message();
-      return retry_or_finish(route, pending, RestResult{0, {}, error, pending.attempts});
+      std::string error = "network error during " + outcome.what + ": " + outcome.ec.message();
+      // A request that reached the server may have been acted on even though
+      // no answer came back (a timeout, a reset). Repeating a POST or PATCH
+      // could post a follow-up message twice, so only requests the server never
+      // received completely, or whose repetition is harmless, are retried.
+      if (outcome.request_sent && !idempotent(pending.request.method)) {
+        error += " (not retried: the server may have processed the request)";
+        return finish(route, RestResult{0, {}, std::move(error), pending.attempts});
+      }
+      return retry_or_finish(route, pending, RestResult{0, {}, std::move(error), pending.attempts});
     }
     if (outcome.status == 429) return on_rate_limited(route, pending, std::move(outcome), now);
     limits_.on_response(route, outcome.limits, now);

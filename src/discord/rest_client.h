@@ -6,6 +6,9 @@
 // from the X-RateLimit-* headers, the global 50/s limit, and 429 answers
 // (retry_after, X-RateLimit-Scope, global). 5xx answers and network errors are
 // retried with capped exponential backoff and jitter; each attempt has a timeout.
+// A network error after a POST or PATCH was written completely is not retried
+// (the server may have acted on it: a follow-up message would be posted twice);
+// it is reported to the caller instead.
 //
 // Connections are kept alive: after an answer the connection goes to a small
 // pool of idle ones (RestOptions::max_idle_connections, closed after

@@ -86,6 +86,28 @@ TEST_F(RestClientTest, GivesUpAfterMaxAttempts) {
   EXPECT_EQ(h.sim.rest_records().size(), static_cast<std::size_t>(result.attempts));
 }
 
+// The simulator reads the request, then closes without answering: a GET is
+// tried again, a POST (a follow-up message) is not, or it could be posted twice.
+TEST_F(RestClientTest, NetworkErrorsAfterTheRequestWasSentRetryOnlyIdempotentMethods) {
+  h.sim.close_next_rest_without_answer(1);
+  const RestResult fetched = call(*h.rest, get("/gateway/bot"));
+  ASSERT_TRUE(fetched.ok()) << fetched.error;
+  EXPECT_EQ(fetched.attempts, 2);
+
+  h.sim.close_next_rest_without_answer(1);
+  RestRequest post;
+  post.method = "POST";
+  post.path = "/webhooks/111111111111111111/unknown-token";
+  post.json_body = R"({"content":"hi"})";
+  const RestResult posted = call(*h.rest, post);
+  EXPECT_EQ(posted.status, 0);
+  EXPECT_EQ(posted.attempts, 1);
+  EXPECT_NE(posted.error.find("not retried"), std::string::npos) << posted.error;
+  const auto records = h.sim.rest_records();
+  ASSERT_EQ(records.size(), 3u) << "the POST reached the simulator exactly once";
+  EXPECT_EQ(records[2].method, "POST");
+}
+
 TEST_F(RestClientTest, ClientErrorsAreNotRetried) {
   const RestResult result = call(*h.rest, get("/no/such/route"));
   EXPECT_FALSE(result.ok());
