@@ -333,6 +333,12 @@ class Service::Impl final : public discord::GatewayEventSink {
             [this] { return gateway_.status().connections; });
     counter("lantern_gateway_member_requests_total", "Request Guild Members (op 8) sent.",
             [this] { return gateway_.status().member_requests; });
+    counter("lantern_gateway_member_sync_stalls_total",
+            "Member syncs that stopped receiving chunks (each is followed by a re-request).",
+            [this] { return gateway_.status().member_sync_stalls; });
+    gauge("lantern_gateway_waiting_for_session_start",
+          "1 while Discord's session start limit is exhausted and the client waits for its reset.",
+          [this] { return gateway_.status().waiting_for_session_start ? 1 : 0; });
     gauge("lantern_rate_limit_tracked_addresses",
           "Client addresses with a non-full REST rate limit bucket.",
           [this] { return rate_limiter_.tracked(); });

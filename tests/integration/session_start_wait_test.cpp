@@ -50,6 +50,10 @@ TEST(SessionStartWait, TheServiceWaitsUnreadyAndStopsCleanly) {
   }));
   EXPECT_EQ(http_request(service->port(), "GET", "/readyz").status, 503);
   EXPECT_EQ(sim.total_connections(), 0u) << "connected to the gateway with no start left";
+  ASSERT_TRUE(LanternUnderTest::eventually([&] {
+    return http_request(service->port(), "GET", "/metrics")
+               .body.find("\nlantern_gateway_waiting_for_session_start 1\n") != std::string::npos;
+  })) << "the wait shows on /metrics";
 
   auto stopped = std::async(std::launch::async, [&] {
     service->stop();
