@@ -1,9 +1,6 @@
 #include "http/socket_session.h"
 
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -91,10 +88,6 @@ class SocketSession final : public hub::SessionSink,
         rate_(options_.inbound_rate, options_.inbound_rate_window_ms, steady_now_ms()) {}
 
   void run(beast::http::request<beast::http::string_body> request) {
-    // A frame goes out when it is handed over (no Nagle wait for the ACK of the
-    // previous one, which with the peer's delayed ACK held busy All sessions up
-    // to 40 ms); runs of queued frames are coalesced with TCP_CORK in do_write.
-    set_tcp_option(TCP_NODELAY, true);
     ws_.set_option(deflate_options());
     websocket::stream_base::timeout timeout{};
     timeout.handshake_timeout = milliseconds(options_.close_grace_ms);
@@ -210,18 +203,8 @@ class SocketSession final : public hub::SessionSink,
     net::post(ws_.get_executor(), [self = shared_from_this()] { self->do_write(); });
   }
 
-  // With frames queued behind the one about to be written, the socket is
-  // corked until the outbox is empty: the kernel then sends the run in as few
-  // segments as fit instead of one transmission (and one wake-up of the
-  // reader) per frame. The sendmsg per frame stays (Beast writes one message
-  // at a time), but that is the cheap part on loopback; transmission and the
-  // receiver's wake-up are what a busy All session saves. Frame order and
-  // content are unchanged; a frame waits in the socket at most until the
-  // outbox drains (the kernel's cork ceiling is 200 ms), and a session with one
-  // frame at a time (every per-user session) is never corked.
   void do_write() {
     bool start_close = false;
-    bool cork = false;
     {
       std::lock_guard lock(mutex_);
       if (outbox_head_ == outbox_.size()) {
@@ -230,12 +213,7 @@ class SocketSession final : public hub::SessionSink,
         close_started_ = close_started_ || start_close;
       } else {
         in_flight_ = outbox_[outbox_head_];
-        cork = corked_ || outbox_.size() - outbox_head_ > 1;
       }
-    }
-    if (cork != corked_) {
-      corked_ = cork;
-      set_tcp_option(TCP_CORK, cork);
     }
     if (start_close) return do_close();
     if (!in_flight_) return;
@@ -358,13 +336,6 @@ class SocketSession final : public hub::SessionSink,
     ticket_.reset();
   }
 
-  void set_tcp_option(int option, bool on) {
-    const int value = on ? 1 : 0;
-    // Best effort: a closed socket makes this fail, and the next I/O reports it.
-    (void)::setsockopt(beast::get_lowest_layer(ws_).socket().native_handle(), IPPROTO_TCP, option,
-                       &value, sizeof value);
-  }
-
   static void record_peak(std::atomic<std::uint64_t>& peak, std::uint64_t value) {
     std::uint64_t seen = peak.load(std::memory_order_relaxed);
     while (value > seen && !peak.compare_exchange_weak(seen, value)) {
@@ -386,7 +357,6 @@ class SocketSession final : public hub::SessionSink,
   hub::FramePtr in_flight_;  // the frame async_write is sending
   bool accepted_ = false;
   bool finished_ = false;
-  bool corked_ = false;  // TCP_CORK set on the socket (strand only)
 
   // The outbox: send() and close() come from any thread.
   std::mutex mutex_;
