@@ -15,7 +15,7 @@
 #
 #   bench/socket_e2e.sh [--build build-h4] [--rate 2000[,3000,...]] [--seconds 60]
 #                       [--sessions 18000] [--users 1000] [--all-every 1000] [--processes 2]
-#                       [--threads 2]
+#                       [--threads 2] [--lantern path/to/lantern]   (default: <build>/src/app/lantern)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -28,6 +28,7 @@ users=1000
 all_every=1000
 processes=2
 threads=2
+lantern=
 while [ $# -gt 0 ]; do
   case "$1" in
     --build) build=$2 ;;
@@ -38,12 +39,13 @@ while [ $# -gt 0 ]; do
     --all-every) all_every=$2 ;;
     --processes) processes=$2 ;;
     --threads) threads=$2 ;;
+    --lantern) lantern=$2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
 done
 
-lantern="$root/$build/src/app/lantern"
+lantern=$(realpath "${lantern:-$root/$build/src/app/lantern}")
 driver_bin="$root/$build/bench/sim_driver"
 loadgen_bin="$root/$build/bench/socket_loadgen"
 for bin in "$lantern" "$driver_bin" "$loadgen_bin"; do
@@ -71,6 +73,7 @@ run_one() {
   echo "=== rate $rate updates/s, $seconds s, $sessions sessions over $users users (1 in $all_every All)"
   echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
+  rm -f "$work/driver.log"  # the wait below must not read the previous run's port
   "$driver_bin" --port 0 --users "$users" --first-user "$first_user" --rate "$rate" \
     --seconds "$seconds" --wait-signal 1 >"$work/driver.log" 2>&1 &
   driver_pid=$!
