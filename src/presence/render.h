@@ -1,6 +1,7 @@
 // Rendering of the user data object (API.md section 1).
 //
-// A user's JSON is rendered once per change of their data and kept as text.
+// A user's JSON is rendered at most once per snapshot of their data (on the
+// first read, see presence/store.h) and kept as text.
 // Only one value depends on the moment of the read, Spotify's elapsed time
 // (written twice, as start_ and current_human_readable), so the text is kept
 // with two holes at known offsets and a read is five appends.
