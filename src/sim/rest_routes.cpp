@@ -576,9 +576,8 @@ std::string hex_of(std::size_t h) {
   return s;
 }
 
-}  // namespace
-
-void Simulator::Impl::record_unanswered(const Request& req) {
+// What the simulator records of every request it reads (the answer is added later).
+RestRecord record_of(const Request& req) {
   RestRecord record;
   record.method = std::string(req.method_string());
   record.target = std::string(req.target());
@@ -586,6 +585,13 @@ void Simulator::Impl::record_unanswered(const Request& req) {
     record.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
   }
   record.body = req.body();
+  return record;
+}
+
+}  // namespace
+
+void Simulator::Impl::record_unanswered(const Request& req) {
+  RestRecord record = record_of(req);
   std::string_view path = record.target;
   path = path.substr(0, path.find('?'));
   if (path.starts_with(kApiPrefix)) path.remove_prefix(kApiPrefix.size());
@@ -596,13 +602,7 @@ void Simulator::Impl::record_unanswered(const Request& req) {
 }
 
 Response Simulator::Impl::handle_rest(const Request& req) {
-  RestRecord record;
-  record.method = std::string(req.method_string());
-  record.target = std::string(req.target());
-  for (const auto& f : req) {
-    record.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-  }
-  record.body = req.body();
+  RestRecord record = record_of(req);
 
   std::string_view target = req.target();
   auto parsed = boost::urls::parse_origin_form(target);

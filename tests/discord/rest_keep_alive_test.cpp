@@ -13,25 +13,10 @@ namespace lantern::discord {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::call;
 using testing::eventually;
+using testing::get;
 using testing::Harness;
-
-RestResult call(RestClient& client, RestRequest request) {
-  std::promise<RestResult> promise;
-  auto future = promise.get_future();
-  client.request(std::move(request), [&promise](RestResult result) { promise.set_value(result); });
-  if (future.wait_for(30s) != std::future_status::ready) {
-    ADD_FAILURE() << "REST request did not complete";
-    return {};
-  }
-  return future.get();
-}
-
-RestRequest get(std::string path) {
-  RestRequest request;
-  request.path = std::move(path);
-  return request;
-}
 
 RestRequest post_followup() {
   RestRequest request;

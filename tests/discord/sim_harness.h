@@ -2,6 +2,7 @@
 // gateway clients, and a real PresenceStore fed through a recording sink.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 
@@ -12,6 +13,7 @@
 #include <boost/json/parse.hpp>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -254,5 +256,24 @@ class Harness {
   std::thread thread;
   std::atomic<bool> io_returned{false};  // io.run() returned (ran out of work or stopped)
 };
+
+// Runs one REST request to completion (a test failure and an empty result when
+// it takes longer than 30 s).
+inline RestResult call(RestClient& client, RestRequest request) {
+  std::promise<RestResult> promise;
+  auto future = promise.get_future();
+  client.request(std::move(request), [&promise](RestResult result) { promise.set_value(result); });
+  if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+    ADD_FAILURE() << "REST request did not complete";
+    return {};
+  }
+  return future.get();
+}
+
+inline RestRequest get(std::string path) {
+  RestRequest request;
+  request.path = std::move(path);
+  return request;
+}
 
 }  // namespace lantern::discord::testing

@@ -55,6 +55,18 @@ std::string run_command(sim::Simulator& sim, json::object interaction) {
   return content;
 }
 
+// Asks the bot for a new token (/storage create token) and returns it, or ""
+// (with a test failure) when the reply holds none.
+std::string create_token(sim::Simulator& sim, Snowflake user) {
+  const std::string reply = run_command(sim, slash(user, subcommand("create", "token")));
+  std::smatch match;
+  if (!std::regex_search(reply, match, std::regex("[A-Za-z0-9+/]{40,}={0,2}"))) {
+    ADD_FAILURE() << "no token in the bot's reply: " << reply;
+    return {};
+  }
+  return match.str();
+}
+
 // The value of one series on a /metrics page; -1 when it is not there.
 double sample(const std::string& page, const std::string& series) {
   const std::string line = series + " ";
@@ -88,10 +100,8 @@ TEST(StorageEndToEnd, BotTokenRestWriteBotWriteAndSocketUpdates) {
   socket.send(R"({"op":2,"d":{"user_id":")" + user + R"("}})");
   read_op(socket, 3);
 
-  const std::string reply = run_command(lantern.sim(), slash(id, subcommand("create", "token")));
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(reply, match, std::regex("[A-Za-z0-9+/]{40,}={0,2}"))) << reply;
-  const std::string token = match.str();
+  const std::string token = create_token(lantern.sim(), id);
+  ASSERT_FALSE(token.empty());
 
   // A REST write with the bot's token: durable, visible at once, pushed to the socket.
   const std::string key_url = "/api/v1/users/" + user + "/storage/location";
@@ -144,11 +154,10 @@ TEST(StorageEndToEnd, KvOperationsAreCountedByOperationAndResult) {
   LanternUnderTest lantern(3);
   const Snowflake id = lantern.member_ids().front();
   const std::string user = std::to_string(id);
-  const std::string reply = run_command(lantern.sim(), slash(id, subcommand("create", "token")));
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(reply, match, std::regex("[A-Za-z0-9+/]{40,}={0,2}"))) << reply;
+  const std::string token = create_token(lantern.sim(), id);
+  ASSERT_FALSE(token.empty());
   const std::vector<std::pair<std::string, std::string>> auth = {
-      {"Authorization", "Bearer " + match.str()}};
+      {"Authorization", "Bearer " + token}};
   const std::string base = "/api/v1/users/" + user + "/storage/";
 
   EXPECT_EQ(http_request(lantern.port(), "PUT", base + "city?value=Oslo", "", auth).status, 200u);
@@ -184,11 +193,10 @@ TEST(StorageEndToEnd, PairsSurviveARestart) {
   LanternUnderTest lantern(3);
   const Snowflake id = lantern.member_ids().front();
   const std::string user = std::to_string(id);
-  const std::string reply = run_command(lantern.sim(), slash(id, subcommand("create", "token")));
-  std::smatch match;
-  ASSERT_TRUE(std::regex_search(reply, match, std::regex("[A-Za-z0-9+/]{40,}={0,2}"))) << reply;
+  const std::string token = create_token(lantern.sim(), id);
+  ASSERT_FALSE(token.empty());
   ASSERT_EQ(http_request(lantern.port(), "PUT", "/api/v1/users/" + user + "/storage/k1?value=kept",
-                         "", {{"Authorization", match.str()}})
+                         "", {{"Authorization", token}})
                 .status,
             200u);
   EXPECT_EQ(lantern.stop_service(), 0);
