@@ -38,6 +38,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_options.h"
 #include "sim/demo_guild.h"
 #include "sim/simulator.h"
 #include "util/time.h"
@@ -58,7 +59,7 @@ struct Config {
 
 Config parse_args(int argc, char** argv) {
   Config c;
-  const std::map<std::string, std::function<void(const std::string&)>> options = {
+  const lantern::bench::OptionSetters options = {
       {"--port", [&](auto& v) { c.port = static_cast<std::uint16_t>(std::stoi(v)); }},
       {"--users", [&](auto& v) { c.users = std::stoi(v); }},
       {"--first-user", [&](auto& v) { c.first_user = std::stoull(v); }},
@@ -66,14 +67,7 @@ Config parse_args(int argc, char** argv) {
       {"--seconds", [&](auto& v) { c.seconds = std::stoi(v); }},
       {"--wait-signal", [&](auto& v) { c.wait_signal = v == "1"; }},
   };
-  for (int i = 1; i + 1 < argc; i += 2) {
-    auto option = options.find(argv[i]);
-    if (option == options.end()) {
-      std::cerr << "unknown option " << argv[i] << "\n";
-      std::exit(2);
-    }
-    option->second(argv[i + 1]);
-  }
+  lantern::bench::parse_options(argc, argv, options);
   return c;
 }
 

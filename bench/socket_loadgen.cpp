@@ -66,6 +66,8 @@
 #include <thread>
 #include <vector>
 
+#include "bench_options.h"
+
 namespace {
 
 struct Config {
@@ -670,7 +672,7 @@ void print(const char* name, const Stats& s, int seconds) {
 
 Config parse_args(int argc, char** argv) {
   Config c;
-  const std::map<std::string, std::function<void(const std::string&)>> options = {
+  const lantern::bench::OptionSetters options = {
       {"--host", [&](auto& v) { c.host = v; }},
       {"--port", [&](auto& v) { c.port = std::stoi(v); }},
       {"--first-user", [&](auto& v) { c.first_user = std::stoull(v); }},
@@ -685,14 +687,7 @@ Config parse_args(int argc, char** argv) {
       {"--drain", [&](auto& v) { c.drain = std::stoi(v); }},
       {"--max-connecting", [&](auto& v) { c.max_connecting = std::stoi(v); }},
   };
-  for (int i = 1; i + 1 < argc; i += 2) {
-    auto option = options.find(argv[i]);
-    if (option == options.end()) {
-      std::cerr << "unknown option " << argv[i] << "\n";
-      std::exit(2);
-    }
-    option->second(argv[i + 1]);
-  }
+  lantern::bench::parse_options(argc, argv, options);
   return c;
 }
 

@@ -31,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_options.h"
 #include "http/socket_session.h"
 #include "http/upgrade.h"
 #include "hub/hub.h"
@@ -114,7 +115,7 @@ void accept(net::io_context& io, tcp::acceptor& acceptor, http::SocketServices& 
 
 Config parse_args(int argc, char** argv) {
   Config c;
-  const std::map<std::string, std::function<void(const std::string&)>> options = {
+  const lantern::bench::OptionSetters options = {
       {"--port", [&](auto& v) { c.port = static_cast<unsigned short>(std::stoi(v)); }},
       {"--users", [&](auto& v) { c.users = std::stoi(v); }},
       {"--first-user", [&](auto& v) { c.first_user = std::stoull(v); }},
@@ -123,14 +124,7 @@ Config parse_args(int argc, char** argv) {
       {"--delay", [&](auto& v) { c.delay_s = std::stoi(v); }},
       {"--per-address", [&](auto& v) { c.per_address = std::stoul(v); }},
   };
-  for (int i = 1; i + 1 < argc; i += 2) {
-    auto option = options.find(argv[i]);
-    if (option == options.end()) {
-      std::cerr << "unknown option " << argv[i] << "\n";
-      std::exit(2);
-    }
-    option->second(argv[i + 1]);
-  }
+  lantern::bench::parse_options(argc, argv, options);
   return c;
 }
 
