@@ -45,6 +45,10 @@ int run_cli(int argc, char** argv) {
   CLI::App cli{"Lantern: Discord presence as a REST API and a WebSocket."};
   cli.set_version_flag("--version", std::string("lantern ") + kVersion);
   cli.require_subcommand(0, 1);
+  // Global options are accepted after the subcommand too (`lantern serve --config
+  // FILE`, as the systemd unit and the Dockerfile write it): subcommands inherit
+  // this and pass options they do not know up to the main command.
+  cli.fallthrough();
   GlobalFlags flags;
   cli.add_option("-c,--config", flags.config_path, "config.toml to read")->option_text("FILE");
 
