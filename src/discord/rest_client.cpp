@@ -370,12 +370,16 @@ class RestClient::Impl : public std::enable_shared_from_this<RestClient::Impl> {
 
   void run_exchange(const std::string& route, std::shared_ptr<Connection> connection,
                     std::shared_ptr<http::request<http::string_body>> message, bool reused) {
+    // The connection stores this callback, so it holds the connection weakly:
+    // a strong reference would be a cycle that outlives an io_context destroyed
+    // with the exchange in flight. While the exchange runs, the connection's
+    // own pending operation keeps it alive, so the lock succeeds when it ends.
     auto* raw = connection.get();
-    raw->exchange(message, [self = shared_from_this(), route, connection = std::move(connection),
-                            message, reused](Outcome outcome) mutable {
-      self->on_exchanged(route, std::move(connection), std::move(message), reused,
-                         std::move(outcome));
-    });
+    raw->exchange(
+        message, [self = shared_from_this(), route, weak = std::weak_ptr<Connection>(connection),
+                  message, reused](Outcome outcome) mutable {
+          self->on_exchanged(route, weak.lock(), std::move(message), reused, std::move(outcome));
+        });
   }
 
   void on_exchanged(const std::string& route, std::shared_ptr<Connection> connection,
@@ -392,7 +396,7 @@ class RestClient::Impl : public std::enable_shared_from_this<RestClient::Impl> {
       if (it != queues_.end() && !it->second.items.empty()) ++it->second.items.front().attempts;
       return run_exchange(route, open_connection(), std::move(message), false);
     }
-    if (!outcome.ec && outcome.reusable) checkin(std::move(connection));
+    if (!outcome.ec && outcome.reusable && connection) checkin(std::move(connection));
     on_outcome(route, std::move(outcome));
   }
 

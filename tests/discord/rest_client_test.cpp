@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
 #include "discord/rest_rate_limits.h"
 #include "sim_harness.h"
 
@@ -12,6 +15,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::call;
+using testing::eventually;
 using testing::get;
 using testing::Harness;
 
@@ -153,6 +157,45 @@ TEST(RestClient, ConnectionFailuresAreRetriedThenReported) {
   EXPECT_EQ(result->status, 0);
   EXPECT_EQ(result->attempts, 2);
   EXPECT_NE(result->error.find("connect"), std::string::npos);
+}
+
+// An io_context destroyed while a request waits for its answer (a service
+// stopped mid-request) releases the client and everything the request holds:
+// the callback's captures are dropped, nothing keeps itself alive.
+TEST(RestClient, AnIoContextDestroyedMidRequestReleasesEverything) {
+  boost::asio::io_context server_io;
+  boost::asio::ip::tcp::acceptor acceptor(server_io,
+                                          {boost::asio::ip::make_address("127.0.0.1"), 0});
+  std::atomic<bool> request_read{false};
+  std::atomic<bool> checked{false};
+  std::thread server([&] {  // reads the request and never answers
+    boost::asio::ip::tcp::socket peer = acceptor.accept();
+    char bytes[512];
+    boost::system::error_code ec;
+    peer.read_some(boost::asio::buffer(bytes), ec);
+    request_read = true;
+    eventually([&] { return checked.load(); });
+  });
+
+  auto captured = std::make_shared<int>(0);
+  {
+    boost::asio::io_context io;
+    RestOptions options;
+    options.api_base =
+        "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/api/v10";
+    options.token = "t";
+    options.timeout = 60s;
+    auto client = std::make_unique<RestClient>(io.get_executor(), options);
+    client->request(get("/users/@me"), [captured](RestResult) {});
+    std::thread runner([&io] { io.run_for(30s); });
+    ASSERT_TRUE(eventually([&] { return request_read.load(); }));
+    io.stop();
+    runner.join();
+    client.reset();
+  }  // the io_context is destroyed with the read still pending
+  EXPECT_EQ(captured.use_count(), 1) << "the pending request (and its client) leaked";
+  checked = true;
+  server.join();
 }
 
 TEST(RestClient, RejectsABadApiBase) {
