@@ -4,25 +4,22 @@
 #include <string>
 #include <utility>
 
+#include "http/path_segments.h"
+
 namespace lantern::http {
 namespace {
 
 constexpr std::size_t kOtherRoute = kRouteLabels.size() - 1;
 
 std::size_t route_index(std::string_view path) {
-  std::array<std::string_view, 6> segments{};
+  std::array<std::string_view, 6> segments{};  // no route has more; no allocation per request
   std::size_t count = 0;
-  std::size_t pos = 0;
-  while (pos < path.size()) {
-    if (path[pos] == '/') {
-      ++pos;
-      continue;
-    }
-    const std::size_t end = std::min(path.find('/', pos), path.size());
-    if (count == segments.size()) return kOtherRoute;
-    segments[count++] = path.substr(pos, end - pos);
-    pos = end;
-  }
+  const bool fits = for_each_segment(path, [&](std::string_view segment) {
+    if (count == segments.size()) return false;
+    segments[count++] = segment;
+    return true;
+  });
+  if (!fits) return kOtherRoute;
   auto index_of = [](std::string_view label) {
     return static_cast<std::size_t>(std::find(kRouteLabels.begin(), kRouteLabels.end(), label) -
                                     kRouteLabels.begin());

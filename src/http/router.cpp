@@ -2,21 +2,17 @@
 
 #include <algorithm>
 
+#include "http/path_segments.h"
+
 namespace lantern::http {
 namespace {
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> segments;
-  std::size_t pos = 0;
-  while (pos < path.size()) {
-    if (path[pos] == '/') {
-      ++pos;
-      continue;
-    }
-    const std::size_t end = std::min(path.find('/', pos), path.size());
-    segments.push_back(path.substr(pos, end - pos));
-    pos = end;
-  }
+  for_each_segment(path, [&segments](std::string_view segment) {
+    segments.push_back(segment);
+    return true;
+  });
   return segments;
 }
 

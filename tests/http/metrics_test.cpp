@@ -118,6 +118,7 @@ TEST(MetricsFormat, LabelValuesAndHelpAreEscaped) {
   EXPECT_EQ(escape_label_value("\\"), "\\\\");
   EXPECT_EQ(escape_label_value("\""), "\\\"");
   EXPECT_EQ(escape_label_value("\n"), "\\n");
+  EXPECT_EQ(escape_help("a\"b\\c\nd"), "a\"b\\\\c\\nd") << "HELP keeps quotes as they are";
 }
 
 TEST(MetricsFormat, Values) {
