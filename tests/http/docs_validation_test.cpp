@@ -35,6 +35,7 @@
 #include "loopback_server.h"
 #include "presence/store.h"
 #include "storage/service.h"
+#include "test_members.h"
 #include "testing/http_client.h"
 
 namespace lantern::http {
@@ -111,20 +112,6 @@ std::pair<int, std::string> validate(const json::array& exchanges, const TempDir
   std::ofstream(file) << json::serialize(exchanges);
   return run("node " + quoted(kSourceDir / "tests" / "openapi" / "validate.mjs") + " " +
              quoted(kSourceDir / "docs" / "openapi.json") + " " + quoted(file));
-}
-
-presence::MemberEvent member(Snowflake id, std::string name) {
-  presence::MemberEvent event;
-  event.user.id = id;
-  event.user.username = std::move(name);
-  event.user.discriminator = "0";
-  event.user.global_name = std::optional<std::string>();
-  event.user.avatar = std::optional<std::string>();
-  event.user.bot = false;
-  event.user.public_flags = 0;
-  event.user.server_tag = std::optional<presence::ServerTag>();
-  event.joined_at_ms = 1'620'000'000'000;
-  return event;
 }
 
 presence::Activity spotify() {

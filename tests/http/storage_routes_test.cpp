@@ -25,6 +25,7 @@
 #include "loopback_server.h"
 #include "presence/store.h"
 #include "storage/service.h"
+#include "test_members.h"
 #include "testing/http_client.h"
 
 namespace lantern::http {
@@ -68,17 +69,6 @@ T wait_for(std::future<T>& future) {
     std::abort();
   }
   return future.get();
-}
-
-presence::MemberEvent member(Snowflake id, std::string name) {
-  presence::MemberEvent event;
-  event.user.id = id;
-  event.user.username = std::move(name);
-  event.user.discriminator = "0";
-  event.user.global_name = std::optional<std::string>();
-  event.user.avatar = std::optional<std::string>();
-  event.joined_at_ms = 1620000000000;
-  return event;
 }
 
 std::string value_body(const std::string& value) {

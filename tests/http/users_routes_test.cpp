@@ -12,6 +12,7 @@
 #include "http/server.h"
 #include "loopback_server.h"
 #include "presence/store.h"
+#include "test_members.h"
 #include "testing/http_client.h"
 
 namespace lantern::http {
@@ -24,17 +25,6 @@ constexpr Snowflake kGuild = 222222222222222222ULL;
 constexpr Snowflake kAlice = 333333333333333333ULL;
 constexpr Snowflake kBob = 444444444444444444ULL;
 constexpr Snowflake kStranger = 555555555555555555ULL;
-
-presence::MemberEvent member(Snowflake id, std::string name) {
-  presence::MemberEvent event;
-  event.user.id = id;
-  event.user.username = std::move(name);
-  event.user.discriminator = "0";
-  event.user.global_name = std::optional<std::string>();
-  event.user.avatar = std::optional<std::string>();
-  event.joined_at_ms = 1620000000000;
-  return event;
-}
 
 class UsersRoutesTest : public ::testing::Test {
  protected:

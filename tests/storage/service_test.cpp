@@ -223,25 +223,48 @@ TEST_F(ServiceTest, ManyConcurrentWritesAllCommitBeforeTheirCallbacks) {
   }
 }
 
+// Parks the storage worker inside a read of `user`'s pairs until release() (or
+// destruction), so that what is submitted meanwhile queues up behind it.
+class HeldWorker {
+ public:
+  HeldWorker(Service& service, Snowflake user) {
+    auto released = release_.get_future().share();
+    holding_ = service.get_pairs(user, [this, released](Status, StoragePairsPtr) {
+      entered_.set_value();
+      released.wait();
+    });
+    if (holding_) entered_.get_future().wait();
+  }
+  ~HeldWorker() { release(); }
+  HeldWorker(const HeldWorker&) = delete;
+  HeldWorker& operator=(const HeldWorker&) = delete;
+
+  bool holding() const { return holding_; }
+  void release() {
+    if (released_) return;
+    released_ = true;
+    release_.set_value();
+  }
+
+ private:
+  std::promise<void> entered_;
+  std::promise<void> release_;
+  bool holding_ = false;
+  bool released_ = false;
+};
+
 TEST_F(ServiceTest, FullQueueRefusesInsteadOfBlocking) {
   Service::Options options;
   options.queue_capacity = 2;
   auto s = testing::open(path_, testing::kSecret, options);
   testing::create_token(*s, kAlice);
-  // Hold the worker inside a callback so the queue fills up.
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  std::promise<void> entered;
-  ASSERT_TRUE(s->get_pairs(kAlice, [&](Status, StoragePairsPtr) {
-    entered.set_value();
-    released.wait();
-  }));
-  entered.get_future().wait();
+  HeldWorker worker(*s, kAlice);  // the queue fills up behind it
+  ASSERT_TRUE(worker.holding());
   std::atomic<int> done{0};
   EXPECT_TRUE(s->put(kAlice, "a", "1", [&](WriteResult) { ++done; }));
   EXPECT_TRUE(s->put(kAlice, "b", "2", [&](WriteResult) { ++done; }));
   EXPECT_FALSE(s->put(kAlice, "c", "3", [&](WriteResult) { ++done; }));
-  release.set_value();
+  worker.release();
   s->flush();
   EXPECT_EQ(done.load(), 2);
   EXPECT_EQ(testing::value(*s, kAlice, "c").first, Status::kNotFound);
@@ -252,14 +275,8 @@ TEST_F(ServiceTest, FullQueueRefusesInsteadOfBlocking) {
 TEST_F(ServiceTest, BurstAcrossTheLimitInOneGroupCommit) {
   auto s = testing::open(path_);
   testing::create_token(*s, kAlice);
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  std::promise<void> entered;
-  ASSERT_TRUE(s->get_pairs(kAlice, [&](Status, StoragePairsPtr) {
-    entered.set_value();
-    released.wait();
-  }));
-  entered.get_future().wait();
+  HeldWorker worker(*s, kAlice);
+  ASSERT_TRUE(worker.holding());
   std::atomic<int> ok{0};
   std::atomic<int> full{0};
   for (int i = 0; i < 600; ++i) {
@@ -268,7 +285,7 @@ TEST_F(ServiceTest, BurstAcrossTheLimitInOneGroupCommit) {
       if (r.status == Status::kFull) ++full;
     }));
   }
-  release.set_value();
+  worker.release();
   s->flush();
   EXPECT_EQ(ok.load(), 512);
   EXPECT_EQ(full.load(), 88);
@@ -295,14 +312,8 @@ TEST_F(ServiceTest, ObserverHearsEveryOperationOnceWithItsOutcome) {
   };
   auto s = testing::open(path_, testing::kSecret, options);
   testing::create_token(*s, kAlice);
-  std::promise<void> release;
-  auto released = release.get_future().share();
-  std::promise<void> entered;
-  ASSERT_TRUE(s->get_pairs(kAlice, [&](Status, StoragePairsPtr) {
-    entered.set_value();
-    released.wait();
-  }));
-  entered.get_future().wait();
+  HeldWorker worker(*s, kAlice);
+  ASSERT_TRUE(worker.holding());
   // Seven operations queue up behind the held worker and run as one group.
   auto ignore = [](WriteResult) {};
   EXPECT_TRUE(s->put(kAlice, "a", "1", ignore));
@@ -313,7 +324,7 @@ TEST_F(ServiceTest, ObserverHearsEveryOperationOnceWithItsOutcome) {
   EXPECT_TRUE(s->authenticate(kAlice, "not the token", nullptr));
   EXPECT_TRUE(s->put(kAlice, "c", "3", nullptr));
   EXPECT_FALSE(s->put(kAlice, "d", "4", ignore));  // the queue is full
-  release.set_value();
+  worker.release();
   s->flush();
   s->report(Operation::kGetValue, Status::kOk);
 
