@@ -14,6 +14,21 @@ namespace {
 std::atomic<int> instance_counter{0};
 }
 
+app::Config config_for(const sim::Simulator& sim, const std::filesystem::path& database_path) {
+  app::Config config = app::load_config(std::nullopt, {});
+  config.base_guild_id = sim.options().guild_id;
+  config.discord.api_base = sim.api_base();
+  config.discord.token = sim.options().token;
+  config.server.bind = "127.0.0.1";
+  config.server.port = 0;
+  config.server.threads = 2;
+  config.database.path = database_path.string();
+  config.kv_token_encryption_secret = std::string(64, '7');
+  config.log.access = false;
+  config.server.rate_limit.enabled = false;
+  return config;
+}
+
 LanternUnderTest::LanternUnderTest(std::size_t members) {
   dir_ = std::filesystem::temp_directory_path() /
          ("lantern-it-" + std::to_string(::getpid()) + "-" + std::to_string(instance_counter++));
@@ -29,18 +44,7 @@ LanternUnderTest::LanternUnderTest(std::size_t members) {
   ids_ = sim::populate_demo_guild(*sim_, guild);
   sim_->start();
 
-  app::Config& config = config_;
-  config = app::load_config(std::nullopt, {});
-  config.base_guild_id = sim_options.guild_id;
-  config.discord.api_base = sim_->api_base();
-  config.discord.token = sim_options.token;
-  config.server.bind = "127.0.0.1";
-  config.server.port = 0;
-  config.server.threads = 2;
-  config.database.path = (dir_ / "lantern.db").string();
-  config.kv_token_encryption_secret = std::string(64, '7');
-  config.log.access = false;
-  config.server.rate_limit.enabled = false;  // tests send bursts from one address
+  config_ = config_for(*sim_, dir_ / "lantern.db");
   start_service();
 }
 

@@ -16,6 +16,11 @@
 
 namespace lantern::testing {
 
+// A configuration for a server on an ephemeral loopback port that talks to
+// `sim` and keeps its database at `database_path` (no access log, no REST rate
+// limit: tests send bursts from one address).
+app::Config config_for(const sim::Simulator& sim, const std::filesystem::path& database_path);
+
 class LanternUnderTest {
  public:
   // Adds `members` demo members to a fresh simulator, starts it and a server

@@ -29,16 +29,7 @@ TEST(SessionStartWait, TheServiceWaitsUnreadyAndStopsCleanly) {
       {.total = 1000, .remaining = 0, .reset_after = 4h, .max_concurrency = 1});
   sim.start();
 
-  app::Config config = app::load_config(std::nullopt, {});
-  config.base_guild_id = sim_options.guild_id;
-  config.discord.api_base = sim.api_base();
-  config.discord.token = sim_options.token;
-  config.server.bind = "127.0.0.1";
-  config.server.port = 0;
-  config.server.threads = 2;
-  config.database.path = (dir / "lantern.db").string();
-  config.kv_token_encryption_secret = std::string(64, '7');
-  config.log.access = false;
+  const app::Config config = config_for(sim, dir / "lantern.db");
 
   auto service = std::make_unique<app::Service>(config);
   service->start();
