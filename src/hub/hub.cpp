@@ -240,16 +240,15 @@ void Hub::on_changes(std::span<const presence::Change> changes) {
 void Hub::publish(const presence::Change& change, std::int64_t now_ms) {
   using Kind = presence::Change::Kind;
   switch (change.kind) {
-    // The user's JSON is rendered only when a session will receive it: most
-    // members of a big guild have no subscriber, and their changes cost nothing here.
     case Kind::kPresence:
-      if (change.view && has_listeners(change.user_id)) {
-        send_to_user_and_all(change.user_id, encode_presence_update(*change.view, now_ms));
+      if (change.view) {
+        send_to_user_and_all(change.user_id,
+                             [&] { return encode_presence_update(*change.view, now_ms); });
       }
       return;
     case Kind::kStorage:
-      if (change.view && has_listeners(change.user_id)) {
-        send_to_user_and_all(change.user_id, encode_storage_update(*change.view));
+      if (change.view) {
+        send_to_user_and_all(change.user_id, [&] { return encode_storage_update(*change.view); });
       }
       return;
     case Kind::kJoined:
@@ -263,13 +262,16 @@ void Hub::publish(const presence::Change& change, std::int64_t now_ms) {
   }
 }
 
-bool Hub::has_listeners(Snowflake user_id) const {
-  return !index_.all_subscribers().empty() || !index_.subscribers(user_id).empty();
-}
-
-void Hub::send_to_user_and_all(Snowflake user_id, const FramePtr& frame) {
-  for (Session* session : index_.subscribers(user_id)) session->send(frame);
-  for (Session* session : index_.all_subscribers()) session->send(frame);
+// The frame is encoded (and the user's JSON rendered) only when a session will
+// receive it: most members of a big guild have no subscriber, and their changes
+// cost nothing here.
+void Hub::send_to_user_and_all(Snowflake user_id, const std::function<FramePtr()>& encode) {
+  const SubscriptionIndex::Sessions& subscribed = index_.subscribers(user_id);
+  const SubscriptionIndex::Sessions& everyone = index_.all_subscribers();
+  if (subscribed.empty() && everyone.empty()) return;
+  const FramePtr frame = encode();
+  for (Session* session : subscribed) session->send(frame);
+  for (Session* session : everyone) session->send(frame);
 }
 
 void Hub::user_left(Snowflake user_id) {

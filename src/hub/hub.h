@@ -104,9 +104,9 @@ class Hub final : public presence::ChangeListener {
   void close(Session& session, CloseCode code, std::string_view reason);
 
   void publish(const presence::Change& change, std::int64_t now_ms);
-  // True when a session is subscribed to `user_id` or to All.
-  bool has_listeners(Snowflake user_id) const;
-  void send_to_user_and_all(Snowflake user_id, const FramePtr& frame);
+  // Sends the frame `encode` makes to the sessions subscribed to `user_id` and
+  // to All; encodes nothing when there are none.
+  void send_to_user_and_all(Snowflake user_id, const std::function<FramePtr()>& encode);
   void user_left(Snowflake user_id);
 
   const UserDirectory& directory_;
